@@ -1,0 +1,78 @@
+import type { Rule } from "../rules.ts";
+import type { Evaluation, RuleState } from "./evaluation.ts";
+import { fixedWindow } from "./fixed-window.ts";
+import { gcra } from "./gcra.ts";
+import { slidingWindow } from "./sliding-window.ts";
+import { tokenBucket } from "./token-bucket.ts";
+
+/** What a store reports for one rule of a decision. */
+export interface RuleOutcome {
+  readonly allowed: boolean;
+  readonly remaining: number;
+  readonly resetAt: number;
+  readonly retryAfterMs: number;
+}
+
+/** The stored state of one key: each rule's state by rule name, and when all of it may be deleted. */
+export interface KeyState {
+  readonly rules: Readonly<Record<string, RuleState>>;
+  readonly expiresAt: number;
+}
+
+/** The result of applying every rule of a key: the outcomes, and the state to write (none when nothing changes). */
+export interface Applied {
+  readonly outcomes: readonly RuleOutcome[];
+  readonly write: KeyState | undefined;
+}
+
+/** Runs one rule's algorithm. Throws for algorithms without a pure form (concurrency lives in the stores). */
+export function evaluate(rule: Rule, state: RuleState | undefined, cost: number, now: number): Evaluation {
+  switch (rule.algorithm) {
+    case "fixedWindow":
+      return fixedWindow(rule, state, cost, now);
+    case "slidingWindow":
+      return slidingWindow(rule, state, cost, now);
+    case "tokenBucket":
+      return tokenBucket(rule, state, cost, now);
+    case "gcra":
+      return gcra(rule, state, cost, now);
+    case "concurrency":
+      throw new Error("[edgelimit] concurrency rules are applied by the store, not by evaluate()");
+  }
+}
+
+/**
+ * Applies all rules of one key at once, all or nothing: a request is consumed only when every rule allows
+ * it and `consume` is true and the cost is above zero. Otherwise nothing is written, and each outcome shows
+ * the key as it stands (with `allowed` and `retryAfterMs` still answering for the given cost).
+ */
+export function applyRules(
+  rules: readonly Rule[],
+  stored: KeyState | undefined,
+  cost: number,
+  now: number,
+  consume: boolean,
+): Applied {
+  const states = stored && stored.expiresAt > now ? stored.rules : undefined;
+  const evaluations = rules.map((rule) => evaluate(rule, states?.[rule.name], cost, now));
+  if (consume && cost > 0 && evaluations.every((e) => e.allowed)) {
+    const next: Record<string, RuleState> = {};
+    let expiresAt = now;
+    rules.forEach((rule, i) => {
+      const e = evaluations[i]!;
+      next[rule.name] = e.state;
+      if (e.expiresAt > expiresAt) expiresAt = e.expiresAt;
+    });
+    return { outcomes: evaluations.map(outcome), write: { rules: next, expiresAt } };
+  }
+  const outcomes = rules.map((rule, i) => {
+    const e = evaluations[i]!;
+    const asIs = cost === 0 || !e.allowed ? e : evaluate(rule, states?.[rule.name], 0, now);
+    return { allowed: e.allowed, remaining: asIs.remaining, resetAt: asIs.resetAt, retryAfterMs: e.retryAfterMs };
+  });
+  return { outcomes, write: undefined };
+}
+
+function outcome(e: Evaluation): RuleOutcome {
+  return { allowed: e.allowed, remaining: e.remaining, resetAt: e.resetAt, retryAfterMs: e.retryAfterMs };
+}

@@ -1,0 +1,31 @@
+// The public core: no store and no runtime adapter, so importing it pulls in nothing else.
+export { type Applied, applyRules, evaluate, type KeyState, type RuleOutcome } from "./algorithms/apply.ts";
+export type { Evaluation, RuleState } from "./algorithms/evaluation.ts";
+export type { DecisionEvent, RateLimiterConfig, RateLimiterOptions, StoreErrorPolicy } from "./config.ts";
+export type { Decision, Reason, RuleDecision } from "./decision.ts";
+export { type Duration, parseDuration } from "./duration.ts";
+export { ConfigError, RateLimitError, StoreError } from "./errors.ts";
+export { type HeaderFormat, rateLimitHeaders } from "./http/headers.ts";
+export { type ClientIpOptions, clientIp, type HasHeaders, ipKey, type Platform } from "./http/identity.ts";
+export { type DeniedResponseOptions, deniedResponse } from "./http/responses.ts";
+export {
+  type AcquireOptions,
+  createRateLimiter,
+  type Health,
+  type LimitOptions,
+  type RateLimiter,
+} from "./limiter.ts";
+export type { Metrics } from "./metrics.ts";
+export {
+  type Algorithm,
+  capacityOf,
+  concurrency,
+  fixedWindow,
+  gcra,
+  policyOf,
+  type Rule,
+  type RuleInput,
+  slidingWindow,
+  tokenBucket,
+} from "./rules.ts";
+export type { Store, StoreRequest, StoreResponse } from "./store.ts";

@@ -1,0 +1,43 @@
+import type { RuleOutcome } from "./algorithms/apply.ts";
+import type { Algorithm, Rule } from "./rules.ts";
+
+/** One decision asked of a store: all rules of one key, applied atomically in one round trip. */
+export interface StoreRequest {
+  /** The full key, with the limiter's prefix. Any length, any Unicode; stores hash long keys themselves. */
+  readonly key: string;
+  readonly rules: readonly Rule[];
+  /** Whole number ≥ 0, never above any rule's capacity (the limiter answers that case itself). */
+  readonly cost: number;
+  /** The limiter's clock, epoch ms. A store with its own clock may use that instead and says so in `now`. */
+  readonly now: number;
+  /** `true` for `limit`, `false` for `peek` (never writes). */
+  readonly consume: boolean;
+  /** Aborted when the limiter's time budget runs out; stores cancel their request with it. */
+  readonly signal: AbortSignal | undefined;
+}
+
+export interface StoreResponse {
+  /** One outcome per rule, in the order of `rules`. */
+  readonly outcomes: readonly RuleOutcome[];
+  /** The time the store decided at, epoch ms. */
+  readonly now: number;
+}
+
+/**
+ * The contract every store meets (the compliance suite in `tests/compliance/` checks it):
+ * reject without consuming, all rules of a key all or nothing, exact under concurrency,
+ * the same decisions as `applyRules` in `src/algorithms/`, and an expiry on every key.
+ */
+export interface Store {
+  /** Short name used in errors and metrics: `memory`, `upstash`, `dynamodb`, `durable-object`. */
+  readonly name: string;
+  /** The algorithms this store can apply. */
+  readonly algorithms: readonly Algorithm[];
+  /** True when decisions never wait on I/O; the limiter then skips its timeout timer. */
+  readonly local?: boolean;
+  apply(request: StoreRequest): Promise<StoreResponse>;
+  /** Deletes all state of a key. */
+  reset(key: string, signal: AbortSignal | undefined): Promise<void>;
+  /** One cheap request that proves the store answers; used by `limiter.health()`. */
+  ping(signal: AbortSignal | undefined): Promise<void>;
+}

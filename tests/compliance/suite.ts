@@ -1,0 +1,41 @@
+import { afterAll, beforeAll, describe, it } from "vitest";
+import type { Store } from "../../src/index.ts";
+import { type CheckContext, checks } from "./checks.ts";
+
+export interface TestStoreOptions {
+  /** Shown in test names: `compliance: upstash (fetch)`. */
+  name: string;
+  /** Makes the store under test; called once for the whole suite. */
+  create: () => Store | Promise<Store>;
+  /** Called once after the suite. */
+  close?: () => void | Promise<void>;
+  /** Checks to skip, by name, each with its reason. */
+  skip?: Readonly<Record<string, string>>;
+  /** Steps per random trace (default 300); remote stores may lower it to keep the run short. */
+  traceLength?: number;
+}
+
+/** Registers the compliance suite for one store: every check of `checks.ts`, each under its own prefix. */
+export function testStore(options: TestStoreOptions): void {
+  describe(`compliance: ${options.name}`, () => {
+    let store: Store;
+    const run = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+    beforeAll(async () => {
+      store = await options.create();
+    });
+    afterAll(async () => {
+      await options.close?.();
+    });
+    checks.forEach((check, i) => {
+      const reason = options.skip?.[check.name];
+      if (reason) {
+        it.skip(`${check.name} (skipped: ${reason})`, () => {});
+        return;
+      }
+      it(check.name, async () => {
+        const context: CheckContext = { store, prefix: `t${run}c${i}`, traceLength: options.traceLength ?? 300 };
+        await check.run(context);
+      });
+    });
+  });
+}
