@@ -231,6 +231,7 @@ function quietly(hook: () => void): void {
 
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
     const timer = setTimeout(done, ms);
     function done() {
       signal?.removeEventListener("abort", abort);

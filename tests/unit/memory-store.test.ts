@@ -1,0 +1,35 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, createRateLimiter, fixedWindow } from "../../src/index.ts";
+import { memoryStore } from "../../src/stores/memory.ts";
+
+describe("memoryStore", () => {
+  it("drops the least recently used key beyond maxKeys", async () => {
+    const limiter = createRateLimiter({
+      store: memoryStore({ maxKeys: 2 }),
+      rules: [fixedWindow({ limit: 5, window: "1h" })],
+      clock: () => 0,
+    });
+    await limiter.limit("a");
+    await limiter.limit("b");
+    await limiter.limit("a"); // a is now the most recently used
+    await limiter.limit("c"); // evicts b
+    expect((await limiter.peek("a")).remaining).toBe(3);
+    expect((await limiter.peek("b")).remaining).toBe(5);
+    expect((await limiter.peek("c")).remaining).toBe(4);
+  });
+
+  it("does not keep a key whose state is already expired, nor write on denial", async () => {
+    let now = 0;
+    const store = memoryStore({ maxKeys: 1 });
+    const limiter = createRateLimiter({ store, rules: [fixedWindow({ limit: 1, window: 1000 })], clock: () => now });
+    await limiter.limit("a");
+    await limiter.limit("b"); // denied nowhere: b is new, evicts a
+    now = 500;
+    expect((await limiter.limit("b")).allowed).toBe(false);
+    expect((await limiter.peek("a")).remaining).toBe(1);
+  });
+
+  it("rejects a bad maxKeys", () => {
+    expect(() => memoryStore({ maxKeys: 0 })).toThrow(ConfigError);
+  });
+});
