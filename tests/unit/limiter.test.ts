@@ -128,7 +128,13 @@ describe("failure policy", () => {
   it("aborts a store call that outlives the timeout", async () => {
     vi.useFakeTimers();
     let signal: AbortSignal | undefined;
-    const store: Store = { ...hanging, apply: (request) => ((signal = request.signal), new Promise(() => {})) };
+    const store: Store = {
+      ...hanging,
+      apply: (request) => {
+        signal = request.signal;
+        return new Promise(() => {});
+      },
+    };
     const limiter = createRateLimiter({ store, rules, timeout: "50ms", onStoreError: "deny" });
     const pending = limiter.limit("k");
     await vi.advanceTimersByTimeAsync(49);
@@ -158,7 +164,10 @@ describe("limit, peek and acquire", () => {
     const limiter = createRateLimiter({ store: memoryStore(), rules, clock: () => Date.now() });
     await limiter.limit("k", { cost: 2 });
     let done = false;
-    const pending = limiter.acquire("k").then((d) => ((done = true), d));
+    const pending = limiter.acquire("k").then((d) => {
+      done = true;
+      return d;
+    });
     await vi.advanceTimersByTimeAsync(499);
     expect(done).toBe(false);
     await vi.advanceTimersByTimeAsync(1);
