@@ -5,6 +5,7 @@ import { type Duration, describe, parseDuration } from "./duration.ts";
 import { ConfigError, StoreError } from "./errors.ts";
 import { type Metrics, MetricsRecorder } from "./metrics.ts";
 import { capacityOf, policyOf, type Rule } from "./rules.ts";
+import type { StoreResponse } from "./store.ts";
 
 export interface LimitOptions {
   /** Units this request uses: a whole number ≥ 0 (default 1). `0` only looks. */
@@ -49,8 +50,11 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const capacity = Math.min(...rules.map(capacityOf));
   const stats = new MetricsRecorder();
 
+  const policies = rules.map(policyOf);
+  const { applySync } = store;
+
   async function callStore<T>(call: (signal: AbortSignal | undefined) => Promise<T>): Promise<T> {
-    if (store.local) return call(undefined);
+    if (applySync) return call(undefined);
     const controller = new AbortController();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const expired = new Promise<never>((_, reject) => {
@@ -67,31 +71,57 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     }
   }
 
-  async function decide(key: string, limitOptions: LimitOptions | undefined, consume: boolean): Promise<Decision> {
-    const fullKey = checkKey(key, prefix);
+  function request(key: string, limitOptions: LimitOptions | undefined, consume: boolean, signal?: AbortSignal) {
     const cost = checkCost(limitOptions?.cost);
     const fits = cost <= capacity;
-    const now = clock();
-    const started = performance.now();
-    let decision: Decision;
-    let latency = 0;
-    try {
-      const response = await callStore((signal) =>
-        store.apply({ key: fullKey, rules, cost: fits ? cost : 0, now, consume: consume && fits, signal }),
-      );
-      latency = performance.now() - started;
-      stats.recordLatency(latency);
-      decision = fits
-        ? combine(rules, response.outcomes, response.now)
-        : tooLarge(rules, response.outcomes, cost, response.now);
-    } catch (cause) {
-      latency = performance.now() - started;
-      decision = failed(cause, now);
-    }
+    return {
+      key: checkKey(key, prefix),
+      rules,
+      cost: fits ? cost : 0,
+      now: clock(),
+      consume: consume && fits,
+      signal,
+      asked: cost,
+    };
+  }
+
+  function answer(asked: number, response: StoreResponse): Decision {
+    return asked <= capacity
+      ? combine(rules, policies, response.outcomes, response.now)
+      : tooLarge(rules, policies, response.outcomes, asked, response.now);
+  }
+
+  function finish(key: string, decision: Decision, latency: number): Decision {
     if (decision.allowed) stats.allowed++;
     else stats.denied++;
     if (onDecision) quietly(() => onDecision({ key, decision, storeLatencyMs: latency }));
     return decision;
+  }
+
+  // Stores without I/O decide synchronously: no promise chain, no timer, no latency clock.
+  function decideNow(key: string, limitOptions: LimitOptions | undefined, consume: boolean): Promise<Decision> {
+    try {
+      const asked = request(key, limitOptions, consume);
+      stats.storeCalls++;
+      return Promise.resolve(finish(key, answer(asked.asked, applySync!(asked)), 0));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  async function decide(key: string, limitOptions: LimitOptions | undefined, consume: boolean): Promise<Decision> {
+    const asked = request(key, limitOptions, consume);
+    const started = performance.now();
+    let decision: Decision;
+    try {
+      const response = await callStore((signal) => store.apply({ ...asked, signal }));
+      decision = answer(asked.asked, response);
+    } catch (cause) {
+      decision = failed(cause, asked.now);
+    }
+    const latency = performance.now() - started;
+    stats.recordLatency(latency);
+    return finish(key, decision, latency);
   }
 
   function failed(cause: unknown, now: number): Decision {
@@ -104,7 +134,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     if (onError) quietly(() => onError(error));
     if (onStoreError === "throw") throw error;
     const allowed = onStoreError === "allow";
-    return degraded(rules, allowed, timedOut ? "timeout" : "store-error", now);
+    return degraded(rules, policies, allowed, timedOut ? "timeout" : "store-error", now);
   }
 
   async function acquire(key: string, acquireOptions: AcquireOptions = {}): Promise<Decision> {
@@ -114,7 +144,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     const start = clock();
     for (;;) {
       signal?.throwIfAborted();
-      const decision = await decide(key, acquireOptions, true);
+      const decision = await (applySync ? decideNow : decide)(key, acquireOptions, true);
       if (decision.allowed || decision.degraded) return decision;
       if (clock() - start + decision.retryAfterMs > waitMs) return decision;
       await sleep(decision.retryAfterMs, signal);
@@ -132,8 +162,10 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   }
 
   return Object.freeze({
-    limit: (key: string, o?: LimitOptions) => decide(key, o, true),
-    peek: (key: string, o?: LimitOptions) => decide(key, o, false),
+    limit: applySync
+      ? (key: string, o?: LimitOptions) => decideNow(key, o, true)
+      : (key: string, o?: LimitOptions) => decide(key, o, true),
+    peek: (key: string, o?: LimitOptions) => (applySync ? decideNow(key, o, false) : decide(key, o, false)),
     reset: (key: string) => callStore((signal) => store.reset(checkKey(key, prefix), signal)),
     acquire,
     metrics: () => stats.snapshot(),
@@ -161,14 +193,29 @@ function checkCost(cost: unknown): number {
   return cost;
 }
 
-function ruleDecision(rule: Rule, outcome: RuleOutcome): RuleDecision {
-  const { quota, windowMs } = policyOf(rule);
-  return { name: rule.name, algorithm: rule.algorithm, limit: quota, windowMs, ...outcome };
+type Policy = ReturnType<typeof policyOf>;
+
+function ruleDecision(rule: Rule, policy: Policy, o: RuleOutcome): RuleDecision {
+  return {
+    name: rule.name,
+    algorithm: rule.algorithm,
+    allowed: o.allowed,
+    limit: policy.quota,
+    windowMs: policy.windowMs,
+    remaining: o.remaining,
+    resetAt: o.resetAt,
+    retryAfterMs: o.retryAfterMs,
+  };
 }
 
 /** Builds the decision: allowed only when every rule allows; the headline numbers come from the tightest rule. */
-export function combine(rules: readonly Rule[], outcomes: readonly RuleOutcome[], now: number): Decision {
-  const perRule = rules.map((rule, i) => ruleDecision(rule, outcomes[i]!));
+function combine(
+  rules: readonly Rule[],
+  policies: readonly Policy[],
+  outcomes: readonly RuleOutcome[],
+  now: number,
+): Decision {
+  const perRule = rules.map((rule, i) => ruleDecision(rule, policies[i]!, outcomes[i]!));
   const allowed = perRule.every((r) => r.allowed);
   let tightest = perRule[0]!;
   let retryAfterMs = 0;
@@ -194,18 +241,30 @@ export function combine(rules: readonly Rule[], outcomes: readonly RuleOutcome[]
  * fits exactly when it is at most `remaining`, so each rule's `allowed` is still exact; a rule's own
  * `retryAfterMs` is Infinity where the cost exceeds its capacity and 0 elsewhere (not asked).
  */
-function tooLarge(rules: readonly Rule[], outcomes: readonly RuleOutcome[], cost: number, now: number): Decision {
+function tooLarge(
+  rules: readonly Rule[],
+  policies: readonly Policy[],
+  outcomes: readonly RuleOutcome[],
+  cost: number,
+  now: number,
+): Decision {
   const withCost = outcomes.map((o, i) =>
     cost > capacityOf(rules[i]!)
       ? { ...o, allowed: false, retryAfterMs: Number.POSITIVE_INFINITY }
       : { ...o, allowed: cost <= o.remaining },
   );
-  return { ...combine(rules, withCost, now), reason: "exceeds-capacity" };
+  return { ...combine(rules, policies, withCost, now), reason: "exceeds-capacity" };
 }
 
-function degraded(rules: readonly Rule[], allowed: boolean, reason: Reason, now: number): Decision {
-  const perRule = rules.map((rule) =>
-    ruleDecision(rule, { allowed, remaining: 0, resetAt: now, retryAfterMs: allowed ? 0 : 1000 }),
+function degraded(
+  rules: readonly Rule[],
+  policies: readonly Policy[],
+  allowed: boolean,
+  reason: Reason,
+  now: number,
+): Decision {
+  const perRule = rules.map((rule, i) =>
+    ruleDecision(rule, policies[i]!, { allowed, remaining: 0, resetAt: now, retryAfterMs: allowed ? 0 : 1000 }),
   );
   const first = perRule[0]!;
   return {

@@ -33,9 +33,12 @@ export interface Store {
   readonly name: string;
   /** The algorithms this store can apply. */
   readonly algorithms: readonly Algorithm[];
-  /** True when decisions never wait on I/O; the limiter then skips its timeout timer. */
-  readonly local?: boolean;
   apply(request: StoreRequest): Promise<StoreResponse>;
+  /**
+   * Offered by stores that decide without any I/O (memory). The limiter then decides synchronously,
+   * with no timeout timer; `request.signal` is undefined.
+   */
+  readonly applySync?: ((request: StoreRequest) => StoreResponse) | undefined;
   /** Deletes all state of a key. */
   reset(key: string, signal: AbortSignal | undefined): Promise<void>;
   /** One cheap request that proves the store answers; used by `limiter.health()`. */
