@@ -51,10 +51,9 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const stats = new MetricsRecorder();
 
   const policies = rules.map(policyOf);
-  const { applySync } = store;
+  const { local } = store;
 
   async function callStore<T>(call: (signal: AbortSignal | undefined) => Promise<T>): Promise<T> {
-    if (applySync) return call(undefined);
     const controller = new AbortController();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const expired = new Promise<never>((_, reject) => {
@@ -71,18 +70,11 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     }
   }
 
-  function request(key: string, limitOptions: LimitOptions | undefined, consume: boolean, signal?: AbortSignal) {
+  function request(key: string, limitOptions: LimitOptions | undefined, consume: boolean) {
+    checkKey(key);
     const cost = checkCost(limitOptions?.cost);
     const fits = cost <= capacity;
-    return {
-      key: checkKey(key, prefix),
-      rules,
-      cost: fits ? cost : 0,
-      now: clock(),
-      consume: consume && fits,
-      signal,
-      asked: cost,
-    };
+    return { rules, cost: fits ? cost : 0, now: clock(), consume: consume && fits, asked: cost };
   }
 
   function answer(asked: number, response: StoreResponse): Decision {
@@ -103,7 +95,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     try {
       const asked = request(key, limitOptions, consume);
       stats.storeCalls++;
-      return Promise.resolve(finish(key, answer(asked.asked, applySync!(asked)), 0));
+      return Promise.resolve(finish(key, answer(asked.asked, local!.apply(prefix, key, asked)), 0));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -114,7 +106,8 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     const started = performance.now();
     let decision: Decision;
     try {
-      const response = await callStore((signal) => store.apply({ ...asked, signal }));
+      const fullKey = prefix === "" ? key : `${prefix}:${key}`;
+      const response = await callStore((signal) => store.apply({ ...asked, key: fullKey, signal }));
       decision = answer(asked.asked, response);
     } catch (cause) {
       decision = failed(cause, asked.now);
@@ -144,11 +137,17 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     const start = clock();
     for (;;) {
       signal?.throwIfAborted();
-      const decision = await (applySync ? decideNow : decide)(key, acquireOptions, true);
+      const decision = await (local ? decideNow : decide)(key, acquireOptions, true);
       if (decision.allowed || decision.degraded) return decision;
       if (clock() - start + decision.retryAfterMs > waitMs) return decision;
       await sleep(decision.retryAfterMs, signal);
     }
+  }
+
+  async function reset(key: string): Promise<void> {
+    checkKey(key);
+    if (local) return local.reset(prefix, key);
+    await callStore((signal) => store.reset(prefix === "" ? key : `${prefix}:${key}`, signal));
   }
 
   async function health(): Promise<Health> {
@@ -162,11 +161,11 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   }
 
   return Object.freeze({
-    limit: applySync
+    limit: local
       ? (key: string, o?: LimitOptions) => decideNow(key, o, true)
       : (key: string, o?: LimitOptions) => decide(key, o, true),
-    peek: (key: string, o?: LimitOptions) => (applySync ? decideNow(key, o, false) : decide(key, o, false)),
-    reset: (key: string) => callStore((signal) => store.reset(checkKey(key, prefix), signal)),
+    peek: (key: string, o?: LimitOptions) => (local ? decideNow(key, o, false) : decide(key, o, false)),
+    reset,
     acquire,
     metrics: () => stats.snapshot(),
     health,
@@ -178,11 +177,10 @@ class TimeoutError extends StoreError {
   override name = "TimeoutError";
 }
 
-function checkKey(key: unknown, prefix: string): string {
+function checkKey(key: unknown): void {
   if (typeof key !== "string" || key.length === 0) {
     throw new ConfigError([`key must be a non-empty string, got ${describe(key)}`]);
   }
-  return prefix === "" ? key : `${prefix}:${key}`;
 }
 
 function checkCost(cost: unknown): number {

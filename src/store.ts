@@ -35,12 +35,19 @@ export interface Store {
   readonly algorithms: readonly Algorithm[];
   apply(request: StoreRequest): Promise<StoreResponse>;
   /**
-   * Offered by stores that decide without any I/O (memory). The limiter then decides synchronously,
-   * with no timeout timer; `request.signal` is undefined.
+   * Offered by stores that decide without any I/O (memory). The limiter then uses it instead of `apply`
+   * and `reset`: synchronously, with no timeout timer, and with the prefix apart from the key so that no
+   * key string is built per decision.
    */
-  readonly applySync?: ((request: StoreRequest) => StoreResponse) | undefined;
+  readonly local?: LocalStore | undefined;
   /** Deletes all state of a key. */
   reset(key: string, signal: AbortSignal | undefined): Promise<void>;
   /** One cheap request that proves the store answers; used by `limiter.health()`. */
   ping(signal: AbortSignal | undefined): Promise<void>;
+}
+
+/** The synchronous face of a store without I/O; `prefix` is the limiter's, `key` the caller's. */
+export interface LocalStore {
+  apply(prefix: string, key: string, request: Omit<StoreRequest, "key" | "signal">): StoreResponse;
+  reset(prefix: string, key: string): void;
 }

@@ -54,16 +54,23 @@ export function applyRules(
   consume: boolean,
 ): Applied {
   const states = stored && stored.expiresAt > now ? stored.rules : undefined;
-  const evaluations = rules.map((rule) => evaluate(rule, states?.[rule.name], cost, now));
-  if (consume && cost > 0 && evaluations.every((e) => e.allowed)) {
+  const evaluations: Evaluation[] = [];
+  let allowed = true;
+  for (const rule of rules) {
+    const e = evaluate(rule, states?.[rule.name], cost, now);
+    allowed &&= e.allowed;
+    evaluations.push(e);
+  }
+  if (allowed && consume && cost > 0) {
     const next: Record<string, RuleState> = {};
     let expiresAt = now;
-    rules.forEach((rule, i) => {
+    for (let i = 0; i < rules.length; i++) {
       const e = evaluations[i]!;
-      next[rule.name] = e.state;
+      next[rules[i]!.name] = e.state;
       if (e.expiresAt > expiresAt) expiresAt = e.expiresAt;
-    });
-    return { outcomes: evaluations.map(outcome), write: { rules: next, expiresAt } };
+    }
+    // An Evaluation is a RuleOutcome with two more fields; handing it on saves a copy per rule.
+    return { outcomes: evaluations, write: { rules: next, expiresAt } };
   }
   const outcomes = rules.map((rule, i) => {
     const e = evaluations[i]!;
@@ -71,8 +78,4 @@ export function applyRules(
     return { allowed: e.allowed, remaining: asIs.remaining, resetAt: asIs.resetAt, retryAfterMs: e.retryAfterMs };
   });
   return { outcomes, write: undefined };
-}
-
-function outcome(e: Evaluation): RuleOutcome {
-  return { allowed: e.allowed, remaining: e.remaining, resetAt: e.resetAt, retryAfterMs: e.retryAfterMs };
 }

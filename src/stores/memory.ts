@@ -1,11 +1,11 @@
 import { applyRules, type KeyState } from "../algorithms/apply.ts";
 import { ConfigError } from "../errors.ts";
-import type { Store, StoreRequest, StoreResponse } from "../store.ts";
+import type { LocalStore, Store, StoreRequest } from "../store.ts";
 
 export interface MemoryStoreOptions {
   /**
-   * Most keys kept at once (default 100 000). Past it, the least recently used half is dropped, which
-   * forgets their usage: size it above the number of keys active within your longest window.
+   * Most keys kept per limiter prefix (default 100 000). Past it, the least recently used half is dropped,
+   * which forgets their usage: size it above the number of keys active within your longest window.
    */
   maxKeys?: number;
 }
@@ -19,44 +19,69 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
   if (!Number.isInteger(maxKeys) || maxKeys < 1) {
     throw new ConfigError([`memoryStore: maxKeys must be a whole number ≥ 1, got ${String(maxKeys)}`]);
   }
-  // Two generations instead of a reordered list: a key used now lives in `recent`; when `recent` holds half
-  // the budget it becomes `older` and the previous `older` (keys untouched for a whole generation) is dropped.
-  // Each decision costs a get and a set, with no reordering.
-  const generation = Math.max(1, Math.ceil(maxKeys / 2));
-  let recent = new Map<string, KeyState>();
-  let older = new Map<string, KeyState>();
-
-  const remember = (key: string, state: KeyState) => {
-    if (!recent.has(key) && recent.size >= generation) {
-      older = recent;
-      recent = new Map();
-    }
-    recent.set(key, state);
-  };
-
-  const applySync = ({ key, rules, cost, now, consume }: StoreRequest): StoreResponse => {
-    let stored = recent.get(key);
-    if (stored === undefined) {
-      stored = older.get(key);
-      if (stored !== undefined) {
-        older.delete(key);
-        if (stored.expiresAt > now) remember(key, stored);
+  // One space per prefix, so the caller's key string is used as it is (hashing a freshly joined
+  // `prefix:key` string would cost more than the whole decision).
+  const spaces = new Map<string, Space>();
+  const local: LocalStore = {
+    apply(prefix, key, { rules, cost, now, consume }) {
+      let space = spaces.get(prefix);
+      if (space === undefined) {
+        space = new Space(maxKeys);
+        spaces.set(prefix, space);
       }
-    }
-    const { outcomes, write } = applyRules(rules, stored, cost, now, consume);
-    if (write) remember(key, write);
-    return { outcomes, now };
+      const { outcomes, write } = applyRules(rules, space.get(key, now), cost, now, consume);
+      if (write) space.set(key, write);
+      return { outcomes, now };
+    },
+    reset(prefix, key) {
+      spaces.get(prefix)?.delete(key);
+    },
   };
-
   return Object.freeze({
     name: "memory",
     algorithms: Object.freeze(["fixedWindow", "slidingWindow", "tokenBucket", "gcra"] as const),
-    applySync,
-    apply: async (request: StoreRequest) => applySync(request),
-    reset: async (key: string) => {
-      recent.delete(key);
-      older.delete(key);
-    },
+    local,
+    apply: async (request: StoreRequest) => local.apply("", request.key, request),
+    reset: async (key: string) => local.reset("", key),
     ping: async () => {},
   });
+}
+
+/**
+ * A bounded map in two generations instead of a reordered list: a key used now lives in `recent`; when
+ * `recent` holds half the budget it becomes `older`, and the previous `older` (keys untouched for a whole
+ * generation) is dropped. Each decision costs a get and a set, with no reordering.
+ */
+class Space {
+  private recent = new Map<string, KeyState>();
+  private older = new Map<string, KeyState>();
+  private readonly generation: number;
+
+  constructor(maxKeys: number) {
+    this.generation = Math.max(1, Math.ceil(maxKeys / 2));
+  }
+
+  get(key: string, now: number): KeyState | undefined {
+    const found = this.recent.get(key);
+    if (found !== undefined) return found;
+    const old = this.older.get(key);
+    if (old === undefined) return undefined;
+    this.older.delete(key);
+    if (old.expiresAt <= now) return undefined;
+    this.set(key, old);
+    return old;
+  }
+
+  set(key: string, state: KeyState): void {
+    if (this.recent.size >= this.generation && !this.recent.has(key)) {
+      this.older = this.recent;
+      this.recent = new Map();
+    }
+    this.recent.set(key, state);
+  }
+
+  delete(key: string): void {
+    this.recent.delete(key);
+    this.older.delete(key);
+  }
 }

@@ -106,10 +106,10 @@ describe("failure policy", () => {
   const failing = (error: unknown): Store => ({
     ...memoryStore(),
     name: "flaky",
-    applySync: undefined,
+    local: undefined,
     apply: () => Promise.reject(error),
   });
-  const hanging: Store = { ...memoryStore(), name: "slow", applySync: undefined, apply: () => new Promise(() => {}) };
+  const hanging: Store = { ...memoryStore(), name: "slow", local: undefined, apply: () => new Promise(() => {}) };
   afterEach(() => vi.useRealTimers());
 
   it("allows, denies or throws as configured, and says the decision is degraded", async () => {
