@@ -1,11 +1,12 @@
 import type { Decision } from "./decision.ts";
 import { type Duration, describe, parseDuration } from "./duration.ts";
 import { ConfigError, type StoreError } from "./errors.ts";
+import type { CircuitBreakerOptions } from "./resilience/circuit-breaker.ts";
 import { normalizeRule, type Rule, type RuleInput } from "./rules.ts";
 import type { Store } from "./store.ts";
 
 /** What the limiter answers when its store fails or runs out of time. */
-export type StoreErrorPolicy = "allow" | "deny" | "throw";
+export type StoreErrorPolicy = "allow" | "deny" | "throw" | { readonly fallback: Store };
 
 export interface RateLimiterOptions {
   /** Where the counts live. */
@@ -17,9 +18,17 @@ export interface RateLimiterOptions {
   /**
    * When the store fails or times out: `"allow"` (default: an outage of the store does not take your
    * API down), `"deny"` (for endpoints where abuse costs more than an outage, such as login or OTP),
-   * or `"throw"` a `StoreError`. Either way the decision says `degraded: true`.
+   * `"throw"` a `StoreError`, or `{ fallback: memoryStore() }` to decide with another store meanwhile.
+   * Either way the decision says `degraded: true`.
    */
   onStoreError?: StoreErrorPolicy;
+  /** Stops calling a failing store for a while (default `{ failureThreshold: 5, cooldown: "10s" }`); `false` turns it off. */
+  circuitBreaker?: CircuitBreakerOptions | false;
+  /**
+   * Remembers denied keys in this isolate until the store could allow them, answering repeats with no round
+   * trip (`reason: "cached"`). Default `{ maxKeys: 10_000 }`; `false` turns it off. Not used with local stores.
+   */
+  denyCache?: { maxKeys?: number } | false;
   /** Budget for one store call (default 1000 ms); past it the call is aborted and the failure policy answers. */
   timeout?: Duration;
   /** Epoch milliseconds now. Default `Date.now`. */
@@ -32,9 +41,13 @@ export interface RateLimiterOptions {
 
 export interface DecisionEvent {
   readonly key: string;
+  /** A short, stable hash of the key (FNV-1a, 8 hex digits), to correlate logs without writing the key. */
+  readonly keyHash: string;
   readonly decision: Decision;
   /** Time spent in the store call, ms; 0 when no store call was made. */
   readonly storeLatencyMs: number;
+  /** Store calls made for this decision: 0 when the deny cache or an open circuit answered. */
+  readonly storeRequests: number;
 }
 
 /** The validated, frozen configuration, as `limiter.config` shows it. */
@@ -42,8 +55,12 @@ export interface RateLimiterConfig {
   readonly store: string;
   readonly rules: readonly Rule[];
   readonly prefix: string;
-  readonly onStoreError: StoreErrorPolicy;
+  readonly onStoreError: "allow" | "deny" | "throw" | "fallback";
+  /** The fallback store's name, when `onStoreError` is `"fallback"`. */
+  readonly fallbackStore: string | undefined;
   readonly timeoutMs: number;
+  readonly circuitBreaker: { readonly failureThreshold: number; readonly cooldownMs: number } | undefined;
+  readonly denyCacheKeys: number;
 }
 
 /** Checks every option and throws one `ConfigError` that lists every problem. */
@@ -69,9 +86,33 @@ export function validateOptions(options: RateLimiterOptions): RateLimiterConfig 
   }
   const prefix = options?.prefix ?? "edgelimit";
   if (typeof prefix !== "string") problems.push(`prefix: expected a string, got ${describe(prefix)}`);
-  const onStoreError = options?.onStoreError ?? "allow";
-  if (!["allow", "deny", "throw"].includes(onStoreError)) {
-    problems.push(`onStoreError: expected "allow", "deny" or "throw", got ${describe(onStoreError)}`);
+  const policy = options?.onStoreError ?? "allow";
+  const fallback = typeof policy === "object" && policy !== null ? policy.fallback : undefined;
+  if (fallback !== undefined && typeof fallback?.apply !== "function") {
+    problems.push("onStoreError.fallback: expected a store such as memoryStore()");
+  } else if (fallback === undefined && !["allow", "deny", "throw"].includes(policy as string)) {
+    problems.push(`onStoreError: expected "allow", "deny", "throw" or { fallback: store }, got ${describe(policy)}`);
+  }
+  for (const rule of rules) {
+    if (fallback?.algorithms && !fallback.algorithms.includes(rule.algorithm)) {
+      problems.push(`onStoreError.fallback: the ${fallback.name} store does not support ${rule.algorithm}`);
+    }
+  }
+  const breaker = options?.circuitBreaker ?? {};
+  let circuitBreaker: RateLimiterConfig["circuitBreaker"];
+  if (breaker !== false) {
+    const failureThreshold = breaker.failureThreshold ?? 5;
+    const cooldownMs = parseDuration(breaker.cooldown ?? 10_000);
+    if (!Number.isInteger(failureThreshold) || failureThreshold < 1) {
+      problems.push(`circuitBreaker.failureThreshold: expected a whole number ≥ 1, got ${describe(failureThreshold)}`);
+    }
+    if (typeof cooldownMs === "string") problems.push(`circuitBreaker.cooldown: ${cooldownMs}`);
+    else circuitBreaker = Object.freeze({ failureThreshold, cooldownMs });
+  }
+  const cache = options?.denyCache ?? {};
+  const denyCacheKeys = cache === false || store?.local ? 0 : (cache.maxKeys ?? 10_000);
+  if (!Number.isInteger(denyCacheKeys) || denyCacheKeys < 0) {
+    problems.push(`denyCache.maxKeys: expected a whole number ≥ 1, got ${describe(denyCacheKeys)}`);
   }
   const timeoutMs = parseDuration(options?.timeout ?? 1000);
   if (typeof timeoutMs === "string") problems.push(`timeout: ${timeoutMs}`);
@@ -86,7 +127,10 @@ export function validateOptions(options: RateLimiterOptions): RateLimiterConfig 
     store: store.name,
     rules: Object.freeze(rules),
     prefix,
-    onStoreError,
+    onStoreError: fallback ? "fallback" : (policy as "allow" | "deny" | "throw"),
+    fallbackStore: fallback?.name,
     timeoutMs: timeoutMs as number,
+    circuitBreaker,
+    denyCacheKeys,
   });
 }

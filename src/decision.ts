@@ -37,3 +37,92 @@ export interface Decision {
   readonly now: number;
   readonly rules: readonly RuleDecision[];
 }
+
+/** What the limiter knows of a rule's policy, computed once per limiter. */
+export interface RuleInfo {
+  readonly name: string;
+  readonly algorithm: Algorithm;
+  readonly quota: number;
+  readonly windowMs: number;
+  readonly capacity: number;
+}
+
+interface Outcome {
+  readonly allowed: boolean;
+  readonly remaining: number;
+  readonly resetAt: number;
+  readonly retryAfterMs: number;
+}
+
+function ruleDecision(info: RuleInfo, o: Outcome): RuleDecision {
+  return {
+    name: info.name,
+    algorithm: info.algorithm,
+    allowed: o.allowed,
+    limit: info.quota,
+    windowMs: info.windowMs,
+    remaining: o.remaining,
+    resetAt: o.resetAt,
+    retryAfterMs: o.retryAfterMs,
+  };
+}
+
+/** Builds the decision: allowed only when every rule allows; the headline numbers come from the tightest rule. */
+export function combine(infos: readonly RuleInfo[], outcomes: readonly Outcome[], now: number): Decision {
+  const perRule = infos.map((info, i) => ruleDecision(info, outcomes[i]!));
+  const allowed = perRule.every((r) => r.allowed);
+  let tightest = perRule[0]!;
+  let retryAfterMs = 0;
+  for (const r of perRule) {
+    if (!allowed && r.retryAfterMs > retryAfterMs) retryAfterMs = r.retryAfterMs;
+    if (allowed ? r.remaining < tightest.remaining : r.retryAfterMs > tightest.retryAfterMs) tightest = r;
+  }
+  return {
+    allowed,
+    limit: tightest.limit,
+    remaining: tightest.remaining,
+    resetAt: tightest.resetAt,
+    retryAfterMs,
+    reason: allowed ? "allowed" : "limited",
+    degraded: false,
+    now,
+    rules: perRule,
+  };
+}
+
+/**
+ * A cost above some rule's capacity: the store was only asked to look (cost 0). Under every algorithm a cost
+ * fits exactly when it is at most `remaining`, so each rule's `allowed` is still exact; a rule's own
+ * `retryAfterMs` is Infinity where the cost exceeds its capacity and 0 elsewhere (not asked).
+ */
+export function tooLarge(
+  infos: readonly RuleInfo[],
+  outcomes: readonly Outcome[],
+  cost: number,
+  now: number,
+): Decision {
+  const withCost = outcomes.map((o, i) =>
+    cost > infos[i]!.capacity
+      ? { ...o, allowed: false, retryAfterMs: Number.POSITIVE_INFINITY }
+      : { ...o, allowed: cost <= o.remaining },
+  );
+  return { ...combine(infos, withCost, now), reason: "exceeds-capacity" };
+}
+
+/** The failure policy's answer when the store did not decide: no real numbers, so `remaining` is 0. */
+export function degraded(infos: readonly RuleInfo[], allowed: boolean, reason: Reason, now: number): Decision {
+  const retryAfterMs = allowed ? 0 : 1000;
+  const perRule = infos.map((info) => ruleDecision(info, { allowed, remaining: 0, resetAt: now, retryAfterMs }));
+  const first = perRule[0]!;
+  return {
+    allowed,
+    limit: first.limit,
+    remaining: 0,
+    resetAt: now,
+    retryAfterMs,
+    reason,
+    degraded: true,
+    now,
+    rules: perRule,
+  };
+}

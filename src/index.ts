@@ -16,6 +16,7 @@ export {
   type RateLimiter,
 } from "./limiter.ts";
 export type { Metrics } from "./metrics.ts";
+export type { CircuitBreakerOptions, CircuitState } from "./resilience/circuit-breaker.ts";
 export {
   type Algorithm,
   capacityOf,

@@ -1,10 +1,11 @@
-import type { RuleOutcome } from "./algorithms/apply.ts";
 import { type RateLimiterConfig, type RateLimiterOptions, validateOptions } from "./config.ts";
-import type { Decision, Reason, RuleDecision } from "./decision.ts";
+import { combine, type Decision, degraded, type RuleInfo, tooLarge } from "./decision.ts";
 import { type Duration, describe, parseDuration } from "./duration.ts";
 import { ConfigError, StoreError } from "./errors.ts";
 import { type Metrics, MetricsRecorder } from "./metrics.ts";
-import { capacityOf, policyOf, type Rule } from "./rules.ts";
+import { CircuitBreaker } from "./resilience/circuit-breaker.ts";
+import { DenyCache } from "./resilience/deny-cache.ts";
+import { capacityOf, policyOf } from "./rules.ts";
 import type { StoreResponse } from "./store.ts";
 
 export interface LimitOptions {
@@ -32,7 +33,7 @@ export interface RateLimiter {
   limit(key: string, options?: LimitOptions): Promise<Decision>;
   /** Tells whether `limit` with this cost would be allowed now; consumes nothing. */
   peek(key: string, options?: LimitOptions): Promise<Decision>;
-  /** Forgets all usage of a key. */
+  /** Forgets all usage of a key (and its deny-cache entry in this isolate). */
   reset(key: string): Promise<void>;
   /** Waits until the request is allowed (then consumed), the timeout would pass, or the signal aborts. */
   acquire(key: string, options?: AcquireOptions): Promise<Decision>;
@@ -41,19 +42,42 @@ export interface RateLimiter {
   readonly config: RateLimiterConfig;
 }
 
+interface Asked {
+  readonly rules: RateLimiterConfig["rules"];
+  readonly cost: number;
+  readonly now: number;
+  readonly consume: boolean;
+  /** The cost the caller asked for, which may exceed capacity (then `cost` is 0 and nothing is consumed). */
+  readonly asked: number;
+}
+
 /** Creates a rate limiter. Throws a `ConfigError` listing every problem of the options. */
 export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const config = validateOptions(options);
   const { store, onDecision, onError } = options;
   const clock = options.clock ?? Date.now;
   const { rules, prefix, timeoutMs, onStoreError } = config;
-  const capacity = Math.min(...rules.map(capacityOf));
+  const infos: RuleInfo[] = rules.map((rule) => ({
+    name: rule.name,
+    algorithm: rule.algorithm,
+    ...policyOf(rule),
+    capacity: capacityOf(rule),
+  }));
+  const capacity = Math.min(...infos.map((info) => info.capacity));
   const stats = new MetricsRecorder();
-
-  const policies = rules.map(policyOf);
   const { local } = store;
+  const breaker = config.circuitBreaker
+    ? new CircuitBreaker(config.circuitBreaker.failureThreshold, config.circuitBreaker.cooldownMs)
+    : undefined;
+  const denied = config.denyCacheKeys > 0 ? new DenyCache(config.denyCacheKeys) : undefined;
+  const policy = options.onStoreError;
+  const fallback =
+    typeof policy === "object"
+      ? createRateLimiter({ ...options, store: policy.fallback, onStoreError: "allow", denyCache: false })
+      : undefined;
+  const fullKey = (key: string) => (prefix === "" ? key : `${prefix}:${key}`);
 
-  async function callStore<T>(call: (signal: AbortSignal | undefined) => Promise<T>): Promise<T> {
+  async function callStore<T>(call: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const controller = new AbortController();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const expired = new Promise<never>((_, reject) => {
@@ -66,11 +90,11 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     try {
       return await Promise.race([call(controller.signal), expired]);
     } finally {
-      clearTimeout(timer);
+      if (timer !== undefined) clearTimeout(timer);
     }
   }
 
-  function request(key: string, limitOptions: LimitOptions | undefined, consume: boolean) {
+  function request(key: string, limitOptions: LimitOptions | undefined, consume: boolean): Asked {
     checkKey(key);
     const cost = checkCost(limitOptions?.cost);
     const fits = cost <= capacity;
@@ -79,14 +103,16 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
 
   function answer(asked: number, response: StoreResponse): Decision {
     return asked <= capacity
-      ? combine(rules, policies, response.outcomes, response.now)
-      : tooLarge(rules, policies, response.outcomes, asked, response.now);
+      ? combine(infos, response.outcomes, response.now)
+      : tooLarge(infos, response.outcomes, asked, response.now);
   }
 
-  function finish(key: string, decision: Decision, latency: number): Decision {
+  function finish(key: string, decision: Decision, latency: number, storeRequests: number): Decision {
     if (decision.allowed) stats.allowed++;
     else stats.denied++;
-    if (onDecision) quietly(() => onDecision({ key, decision, storeLatencyMs: latency }));
+    if (onDecision) {
+      quietly(() => onDecision({ key, keyHash: fnv1a(key), decision, storeLatencyMs: latency, storeRequests }));
+    }
     return decision;
   }
 
@@ -95,7 +121,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     try {
       const asked = request(key, limitOptions, consume);
       stats.storeCalls++;
-      return Promise.resolve(finish(key, answer(asked.asked, local!.apply(prefix, key, asked)), 0));
+      return Promise.resolve(finish(key, answer(asked.asked, local!.apply(prefix, key, asked)), 0, 1));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -103,32 +129,59 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
 
   async function decide(key: string, limitOptions: LimitOptions | undefined, consume: boolean): Promise<Decision> {
     const asked = request(key, limitOptions, consume);
+    const cached = denied?.get(key, asked.asked, asked.now);
+    if (cached) {
+      stats.cacheHits++;
+      return finish(key, cached, 0, 0);
+    }
+    if (breaker && !breaker.allows(asked.now)) {
+      stats.circuitOpen++;
+      const error = new StoreError(store.name, "circuit open after repeated failures; not calling the store");
+      return finish(key, await failed(error, key, limitOptions, consume, asked.now, false), 0, 0);
+    }
     const started = performance.now();
     let decision: Decision;
     try {
-      const fullKey = prefix === "" ? key : `${prefix}:${key}`;
-      const response = await callStore((signal) => store.apply({ ...asked, key: fullKey, signal }));
+      const response = await callStore((signal) => store.apply({ ...asked, key: fullKey(key), signal }));
       decision = answer(asked.asked, response);
+      breaker?.succeeded();
+      denied?.remember(key, asked.asked, asked.now, decision);
     } catch (cause) {
-      decision = failed(cause, asked.now);
+      breaker?.failed(clock());
+      decision = await failed(cause, key, limitOptions, consume, asked.now, true);
     }
     const latency = performance.now() - started;
     stats.recordLatency(latency);
-    return finish(key, decision, latency);
+    return finish(key, decision, latency, 1);
   }
 
-  function failed(cause: unknown, now: number): Decision {
+  async function failed(
+    cause: unknown,
+    key: string,
+    limitOptions: LimitOptions | undefined,
+    consume: boolean,
+    now: number,
+    report: boolean,
+  ): Promise<Decision> {
     const timedOut = cause instanceof TimeoutError;
     const error =
       cause instanceof StoreError ? cause : new StoreError(store.name, `request failed: ${String(cause)}`, { cause });
     stats.degraded++;
-    if (timedOut) stats.timeouts++;
-    else stats.errors++;
-    if (onError) quietly(() => onError(error));
+    if (report) {
+      if (timedOut) stats.timeouts++;
+      else stats.errors++;
+      if (onError) quietly(() => onError(error));
+    }
+    const reason = timedOut ? "timeout" : "store-error";
+    if (fallback) {
+      const decision = await (consume ? fallback.limit(key, limitOptions) : fallback.peek(key, limitOptions));
+      return { ...decision, reason, degraded: true };
+    }
     if (onStoreError === "throw") throw error;
-    const allowed = onStoreError === "allow";
-    return degraded(rules, policies, allowed, timedOut ? "timeout" : "store-error", now);
+    return degraded(infos, onStoreError === "allow", reason, now);
   }
+
+  const decideAny = local ? decideNow : decide;
 
   async function acquire(key: string, acquireOptions: AcquireOptions = {}): Promise<Decision> {
     const waitMs = parseDuration(acquireOptions.timeout ?? 10_000);
@@ -137,7 +190,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     const start = clock();
     for (;;) {
       signal?.throwIfAborted();
-      const decision = await (local ? decideNow : decide)(key, acquireOptions, true);
+      const decision = await decideAny(key, acquireOptions, true);
       if (decision.allowed || decision.degraded) return decision;
       if (clock() - start + decision.retryAfterMs > waitMs) return decision;
       await sleep(decision.retryAfterMs, signal);
@@ -146,8 +199,9 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
 
   async function reset(key: string): Promise<void> {
     checkKey(key);
+    denied?.delete(key);
     if (local) return local.reset(prefix, key);
-    await callStore((signal) => store.reset(prefix === "" ? key : `${prefix}:${key}`, signal));
+    await callStore((signal) => store.reset(fullKey(key), signal));
   }
 
   async function health(): Promise<Health> {
@@ -161,13 +215,11 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   }
 
   return Object.freeze({
-    limit: local
-      ? (key: string, o?: LimitOptions) => decideNow(key, o, true)
-      : (key: string, o?: LimitOptions) => decide(key, o, true),
-    peek: (key: string, o?: LimitOptions) => (local ? decideNow(key, o, false) : decide(key, o, false)),
+    limit: (key: string, o?: LimitOptions) => decideAny(key, o, true),
+    peek: (key: string, o?: LimitOptions) => decideAny(key, o, false),
     reset,
     acquire,
-    metrics: () => stats.snapshot(),
+    metrics: () => stats.snapshot(breaker?.state ?? "closed"),
     health,
     config,
   });
@@ -191,91 +243,11 @@ function checkCost(cost: unknown): number {
   return cost;
 }
 
-type Policy = ReturnType<typeof policyOf>;
-
-function ruleDecision(rule: Rule, policy: Policy, o: RuleOutcome): RuleDecision {
-  return {
-    name: rule.name,
-    algorithm: rule.algorithm,
-    allowed: o.allowed,
-    limit: policy.quota,
-    windowMs: policy.windowMs,
-    remaining: o.remaining,
-    resetAt: o.resetAt,
-    retryAfterMs: o.retryAfterMs,
-  };
-}
-
-/** Builds the decision: allowed only when every rule allows; the headline numbers come from the tightest rule. */
-function combine(
-  rules: readonly Rule[],
-  policies: readonly Policy[],
-  outcomes: readonly RuleOutcome[],
-  now: number,
-): Decision {
-  const perRule = rules.map((rule, i) => ruleDecision(rule, policies[i]!, outcomes[i]!));
-  const allowed = perRule.every((r) => r.allowed);
-  let tightest = perRule[0]!;
-  let retryAfterMs = 0;
-  for (const r of perRule) {
-    if (!allowed && r.retryAfterMs > retryAfterMs) retryAfterMs = r.retryAfterMs;
-    if (allowed ? r.remaining < tightest.remaining : r.retryAfterMs > tightest.retryAfterMs) tightest = r;
-  }
-  return {
-    allowed,
-    limit: tightest.limit,
-    remaining: tightest.remaining,
-    resetAt: tightest.resetAt,
-    retryAfterMs,
-    reason: allowed ? "allowed" : "limited",
-    degraded: false,
-    now,
-    rules: perRule,
-  };
-}
-
-/**
- * A cost above some rule's capacity: the store was only asked to look (cost 0). Under every algorithm a cost
- * fits exactly when it is at most `remaining`, so each rule's `allowed` is still exact; a rule's own
- * `retryAfterMs` is Infinity where the cost exceeds its capacity and 0 elsewhere (not asked).
- */
-function tooLarge(
-  rules: readonly Rule[],
-  policies: readonly Policy[],
-  outcomes: readonly RuleOutcome[],
-  cost: number,
-  now: number,
-): Decision {
-  const withCost = outcomes.map((o, i) =>
-    cost > capacityOf(rules[i]!)
-      ? { ...o, allowed: false, retryAfterMs: Number.POSITIVE_INFINITY }
-      : { ...o, allowed: cost <= o.remaining },
-  );
-  return { ...combine(rules, policies, withCost, now), reason: "exceeds-capacity" };
-}
-
-function degraded(
-  rules: readonly Rule[],
-  policies: readonly Policy[],
-  allowed: boolean,
-  reason: Reason,
-  now: number,
-): Decision {
-  const perRule = rules.map((rule, i) =>
-    ruleDecision(rule, policies[i]!, { allowed, remaining: 0, resetAt: now, retryAfterMs: allowed ? 0 : 1000 }),
-  );
-  const first = perRule[0]!;
-  return {
-    allowed,
-    limit: first.limit,
-    remaining: 0,
-    resetAt: now,
-    retryAfterMs: first.retryAfterMs,
-    reason,
-    degraded: true,
-    now,
-    rules: perRule,
-  };
+/** FNV-1a over UTF-16 code units: 8 hex digits, stable across runtimes, not for security. */
+function fnv1a(text: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  return (hash >>> 0).toString(16).padStart(8, "0");
 }
 
 function quietly(hook: () => void): void {

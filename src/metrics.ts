@@ -1,3 +1,5 @@
+import type { CircuitState } from "./resilience/circuit-breaker.ts";
+
 /** Counters since the limiter was created, and store latency over the most recent calls. */
 export interface Metrics {
   readonly allowed: number;
@@ -6,8 +8,12 @@ export interface Metrics {
   readonly degraded: number;
   readonly errors: number;
   readonly timeouts: number;
-  /** Decisions answered without a store round trip. */
+  /** Denials answered from the deny cache, without a store round trip. */
   readonly cacheHits: number;
+  /** Decisions answered by the failure policy because the circuit was open. */
+  readonly circuitOpen: number;
+  /** The circuit breaker's state now. */
+  readonly circuit: CircuitState;
   readonly storeCalls: number;
   /** Over the last 1024 store calls, in ms; 0 before the first. */
   readonly storeLatencyMs: { readonly p50: number; readonly p99: number; readonly max: number };
@@ -23,6 +29,7 @@ export class MetricsRecorder {
   errors = 0;
   timeouts = 0;
   cacheHits = 0;
+  circuitOpen = 0;
   storeCalls = 0;
   private readonly latencies = new Float64Array(WINDOW);
 
@@ -31,7 +38,7 @@ export class MetricsRecorder {
     this.storeCalls++;
   }
 
-  snapshot(): Metrics {
+  snapshot(circuit: CircuitState): Metrics {
     const recent = this.latencies.slice(0, Math.min(this.storeCalls, WINDOW)).sort();
     const at = (q: number) =>
       recent.length === 0 ? 0 : recent[Math.min(recent.length - 1, Math.floor(q * recent.length))]!;
@@ -42,6 +49,8 @@ export class MetricsRecorder {
       errors: this.errors,
       timeouts: this.timeouts,
       cacheHits: this.cacheHits,
+      circuitOpen: this.circuitOpen,
+      circuit,
       storeCalls: this.storeCalls,
       storeLatencyMs: { p50: at(0.5), p99: at(0.99), max: recent.length === 0 ? 0 : recent[recent.length - 1]! },
     };

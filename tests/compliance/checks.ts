@@ -52,7 +52,16 @@ const RULE_SETS: Record<string, RuleInput[]> = {
 };
 
 function limiterFor(context: CheckContext, rules: RuleInput[], clock: () => number) {
-  return createRateLimiter({ store: context.store, rules, prefix: context.prefix, clock, onStoreError: "throw" });
+  // The store alone decides: no deny cache or circuit breaker in front of it.
+  return createRateLimiter({
+    store: context.store,
+    rules,
+    prefix: context.prefix,
+    clock,
+    onStoreError: "throw",
+    denyCache: false,
+    circuitBreaker: false,
+  });
 }
 
 /** The fields every store must reproduce exactly. */
@@ -80,7 +89,7 @@ export const checks: readonly Check[] = [
           let now = T0 + random.int(0, 5000);
           const clock = () => now;
           const subject = limiterFor(context, rules, clock);
-          const reference = createRateLimiter({ store: referenceStore(), rules, prefix: context.prefix, clock });
+          const reference = limiterFor({ ...context, store: referenceStore() }, rules, clock);
           const keys = ["a", "b", `c-${setName}`];
           for (let step = 0; step < context.traceLength; step++) {
             const roll = random.next();

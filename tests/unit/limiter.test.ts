@@ -49,7 +49,7 @@ describe("configuration", () => {
       'rules[2] (tokenBucket): interval: "0.5ms" is not a whole number of milliseconds',
       "rules[3] (gcra): burst must be a whole number from 1 to 1000000000, got 0",
       'rules[4]: unknown algorithm "leakyBucket"; use one of fixedWindow, slidingWindow, tokenBucket, gcra, concurrency',
-      'onStoreError: expected "allow", "deny" or "throw", got "maybe"',
+      'onStoreError: expected "allow", "deny", "throw" or { fallback: store }, got "maybe"',
       "timeout: must be at least 1ms",
     ]);
   });
@@ -82,7 +82,10 @@ describe("configuration", () => {
       store: "memory",
       prefix: "edgelimit",
       onStoreError: "allow",
+      fallbackStore: undefined,
       timeoutMs: 1000,
+      circuitBreaker: { failureThreshold: 5, cooldownMs: 10_000 },
+      denyCacheKeys: 0,
       rules: [
         { algorithm: "fixedWindow", name: "fixed-2-per-1s", limit: 2, windowMs: 1000 },
         { algorithm: "gcra", name: "gcra-100-per-1m-burst-100", limit: 100, periodMs: 60_000, burst: 100 },
