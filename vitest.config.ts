@@ -1,3 +1,4 @@
+import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
@@ -5,6 +6,16 @@ export default defineConfig({
   test: {
     reporters: ["default", "./tests/support/summary-reporter.ts"],
     projects: [
+      {
+        // Runs inside workerd with wrangler.toml's bindings; the demo's limit is raised for the 200-request test.
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: { bindings: { DEMO_LIMIT: "50", DEMO_WINDOW: "1h" } },
+          }),
+        ],
+        test: { name: "workers", include: ["tests/workers/**/*.test.ts"], testTimeout: 30_000 },
+      },
       {
         extends: true,
         test: {

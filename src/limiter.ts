@@ -63,7 +63,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     try {
       return await Promise.race([call(controller.signal), expired]);
     } finally {
-      clearTimeout(timer);
+      if (timer !== undefined) clearTimeout(timer);
     }
   }
 
