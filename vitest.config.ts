@@ -11,7 +11,7 @@ export default defineConfig({
         plugins: [
           cloudflareTest({
             wrangler: { configPath: "./wrangler.toml" },
-            miniflare: { bindings: { DEMO_LIMIT: "50", DEMO_WINDOW: "1h" } },
+            miniflare: { bindings: { DEMO_LIMIT: "50", DEMO_PERIOD: "1h" } },
           }),
         ],
         test: { name: "workers", include: ["tests/workers/**/*.test.ts"], testTimeout: 30_000 },

@@ -40,7 +40,7 @@ interface Row extends Record<string, SqlStorageValue> {
 }
 
 const SCHEMA =
-  "CREATE TABLE IF NOT EXISTS edgelimit_state (key TEXT PRIMARY KEY, rules TEXT NOT NULL, expires_at INTEGER NOT NULL)";
+  "CREATE TABLE IF NOT EXISTS edgelimit_state (key TEXT PRIMARY KEY, rules TEXT NOT NULL, expires_at INTEGER NOT NULL) WITHOUT ROWID";
 
 /**
  * The Durable Object behind `durableObjectStore()`: one instance per key name, SQLite-backed.
@@ -169,7 +169,7 @@ export class RateLimiterObject extends DurableObject {
 
   private ensureSchema(): void {
     if (this.schemaReady) return;
-    this.ctx.storage.sql.exec(SCHEMA);
+    this.count(this.exec(SCHEMA));
     this.schemaReady = true;
   }
 

@@ -2,17 +2,17 @@
 import { durableObjectStore, type RateLimiterObject } from "../durable-objects/index.ts";
 import type { Duration } from "../src/duration.ts";
 import { createRateLimiter } from "../src/limiter.ts";
-import { fixedWindow } from "../src/rules.ts";
+import { gcra } from "../src/rules.ts";
 import { getDecision, withRateLimit } from "./with-rate-limit.ts";
 
 export { RateLimiterObject } from "../durable-objects/index.ts";
 
 export interface DemoEnv {
   RATE_LIMITER: DurableObjectNamespace<RateLimiterObject>;
-  /** Requests per window per client IP (a wrangler.toml var; default 10). */
+  /** Requests per period per client IP (a wrangler.toml var; default 10). */
   DEMO_LIMIT?: string;
-  /** The window, as a duration string (default "1m"). */
-  DEMO_WINDOW?: string;
+  /** The period, as a duration string (default "1m"). */
+  DEMO_PERIOD?: string;
 }
 
 export default withRateLimit<DemoEnv>(
@@ -36,12 +36,9 @@ export default withRateLimit<DemoEnv>(
     limiter: (env) =>
       createRateLimiter({
         store: durableObjectStore(env.RATE_LIMITER),
+        // GCRA: a burst of `limit`, then one request every period/limit. No window boundary, so counts are exact.
         rules: [
-          fixedWindow({
-            limit: Number(env.DEMO_LIMIT ?? 10),
-            window: (env.DEMO_WINDOW ?? "1m") as Duration,
-            name: "demo",
-          }),
+          gcra({ limit: Number(env.DEMO_LIMIT ?? 10), period: (env.DEMO_PERIOD ?? "1m") as Duration, name: "demo" }),
         ],
         prefix: "demo",
       }),

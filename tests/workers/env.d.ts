@@ -6,7 +6,7 @@ declare global {
     interface Env {
       RATE_LIMITER: DurableObjectNamespace<RateLimiterObject>;
       DEMO_LIMIT: string;
-      DEMO_WINDOW: string;
+      DEMO_PERIOD: string;
     }
   }
 }
