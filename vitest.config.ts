@@ -21,7 +21,7 @@ export default defineConfig({
         test: {
           name: "node",
           environment: "node",
-          include: ["tests/unit/**/*.test.ts", "tests/compliance/**/*.test.ts"],
+          include: ["tests/unit/**/*.test.ts", "tests/compliance/**/*.test.ts", "tests/start/**/*.test.ts"],
           testTimeout: 20_000,
         },
       },
