@@ -1,85 +1,17 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RunningWorker, startDemo } from "../support/npm-start.ts";
 
-// `npm start` as a newcomer runs it: wrangler dev serving the demo Worker (limit 10 per minute per IP, GCRA),
-// in its own process group so that stopping it stops wrangler and both workerd processes too.
-let child: ChildProcess;
-let base: string;
-let output = "";
-const stateDir = mkdtempSync(join(tmpdir(), "edgelimit-start-"));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
-      );
-    });
-  });
-}
-
-async function waitUntilServing(url: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`npm start exited with ${child.exitCode}:\n${output}`);
-    try {
-      const response = await fetch(url, { headers: { "CF-Connecting-IP": "192.0.2.250" } });
-      await response.arrayBuffer();
-      return;
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  }
-  throw new Error(`npm start did not answer within ${timeoutMs} ms:\n${output}`);
-}
-
-function stop(): Promise<void> {
-  if (!child?.pid || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const kill = (signal: NodeJS.Signals) => {
-      try {
-        process.kill(-child.pid!, signal); // the whole group: npm, sh, wrangler, workerd
-      } catch {
-        // already gone
-      }
-    };
-    const force = setTimeout(() => kill("SIGKILL"), 5000);
-    child.once("exit", () => {
-      clearTimeout(force);
-      resolve();
-    });
-    kill("SIGTERM");
-  });
-}
-
+// `npm start` as a newcomer runs it: wrangler dev serving the demo Worker (GCRA, 10 per minute per client IP).
 describe("npm start", () => {
+  let demo: RunningWorker | undefined;
+  let base = "";
   beforeAll(async () => {
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    child = spawn("npm", ["start", "--", "--persist-to", stateDir], {
-      env: { ...process.env, PORT: String(port) },
-      detached: true,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    child.stdout?.on("data", (chunk) => {
-      output += chunk;
-    });
-    child.stderr?.on("data", (chunk) => {
-      output += chunk;
-    });
-    await waitUntilServing(base, 60_000);
+    demo = await startDemo();
+    base = demo.url;
   }, 70_000);
 
   afterAll(async () => {
-    await stop();
-    rmSync(stateDir, { recursive: true, force: true });
+    await demo?.stop();
   });
 
   it("serves the demo: 10 allowed with RateLimit headers, then 429 with Retry-After and problem+json", async () => {
