@@ -1,3 +1,4 @@
+import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
@@ -6,11 +7,21 @@ export default defineConfig({
     reporters: ["default", "./tests/support/summary-reporter.ts"],
     projects: [
       {
+        // Runs inside workerd with wrangler.toml's bindings; the demo's limit is raised for the 200-request test.
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: { bindings: { DEMO_LIMIT: "50", DEMO_PERIOD: "1h" } },
+          }),
+        ],
+        test: { name: "workers", include: ["tests/workers/**/*.test.ts"], testTimeout: 30_000 },
+      },
+      {
         extends: true,
         test: {
           name: "node",
           environment: "node",
-          include: ["tests/unit/**/*.test.ts", "tests/compliance/**/*.test.ts"],
+          include: ["tests/unit/**/*.test.ts", "tests/compliance/**/*.test.ts", "tests/start/**/*.test.ts"],
           testTimeout: 20_000,
         },
       },

@@ -1,0 +1,123 @@
+import { ConfigError, StoreError } from "../src/errors.ts";
+import type { Algorithm } from "../src/rules.ts";
+import type { Store, StoreRequest, StoreResponse } from "../src/store.ts";
+import { storageKey } from "../src/stores/storage-key.ts";
+import type { ObjectApplyRequest, ObjectApplyResponse } from "./object.ts";
+
+/** The RPC surface of `RateLimiterObject` that the store calls; a stub of the real class fits it. */
+export interface RateLimiterStub {
+  apply(request: ObjectApplyRequest): Promise<ObjectApplyResponse>;
+  reset(key: string): Promise<void>;
+  ping(): Promise<number>;
+}
+
+/** The part of a Durable Object namespace binding the store uses (`env.RATE_LIMITER`). */
+export interface RateLimiterNamespace {
+  idFromName(name: string): DurableObjectId;
+  get(id: DurableObjectId, options?: DurableObjectNamespaceGetDurableObjectOptions): RateLimiterStub;
+}
+
+export interface DurableObjectStoreOptions {
+  /**
+   * Whose clock decides (default `"object"`):
+   * - `"object"`: the Durable Object's `Date.now()`. Every Worker location talks to the same object, so
+   *   clock skew between edge locations cannot change a decision. The limiter's `clock` is then unused.
+   * - `"caller"`: the limiter's `clock` (tests drive time through it).
+   */
+  clock?: "object" | "caller";
+  /** Where a new object is first created (`"wnam"`, `"weur"`, …); default: near the first caller. */
+  locationHint?: DurableObjectLocationHint;
+  /** Object names longer than this many UTF-8 bytes are hashed with `storageKey()` (default 256). */
+  maxNameBytes?: number;
+}
+
+const NAME = "durable-object";
+const ALGORITHMS: readonly Algorithm[] = Object.freeze(["fixedWindow", "slidingWindow", "tokenBucket", "gcra"]);
+
+/**
+ * A store that keeps each key in its own `RateLimiterObject` (`namespace.idFromName(key)`, where the key
+ * already carries the limiter's prefix) and decides there, in one RPC call: one billed Durable Object
+ * request per decision. Exact under any concurrency, since one object serializes its key.
+ *
+ * An RPC call cannot take an `AbortSignal`, so when the limiter's time budget runs out the call is raced
+ * and abandoned, not cancelled: the object may still apply the decision. Errors become `StoreError`s
+ * named `durable-object`.
+ */
+export function durableObjectStore(namespace: RateLimiterNamespace, options: DurableObjectStoreOptions = {}): Store {
+  const config = Object.freeze({ clock: "object", maxNameBytes: 256, ...options });
+  const problems: string[] = [];
+  if (typeof namespace?.idFromName !== "function" || typeof namespace?.get !== "function") {
+    problems.push("durableObjectStore: namespace must be a Durable Object namespace binding such as env.RATE_LIMITER");
+  }
+  if (config.clock !== "object" && config.clock !== "caller") {
+    problems.push(`durableObjectStore: clock must be "object" or "caller", got ${JSON.stringify(config.clock)}`);
+  }
+  if (!Number.isInteger(config.maxNameBytes) || config.maxNameBytes < 32) {
+    problems.push(`durableObjectStore: maxNameBytes must be a whole number ≥ 32, got ${String(config.maxNameBytes)}`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  const getOptions = config.locationHint ? { locationHint: config.locationHint } : undefined;
+  const stubFor = (name: string) => namespace.get(namespace.idFromName(name), getOptions);
+
+  async function call<T>(what: string, signal: AbortSignal | undefined, run: () => Promise<T>): Promise<T> {
+    try {
+      signal?.throwIfAborted();
+      return await raced(run(), signal);
+    } catch (cause) {
+      if (cause instanceof StoreError) throw cause;
+      if (signal?.aborted && cause === signal.reason) throw cause;
+      throw new StoreError(NAME, `${what} failed: ${messageOf(cause)}`, { cause });
+    }
+  }
+
+  return Object.freeze({
+    name: NAME,
+    algorithms: ALGORITHMS,
+    async apply(request: StoreRequest): Promise<StoreResponse> {
+      const name = await storageKey(request.key, config.maxNameBytes);
+      const response = await call("apply", request.signal, () =>
+        stubFor(name).apply({
+          key: name,
+          rules: request.rules,
+          cost: request.cost,
+          now: config.clock === "caller" ? request.now : undefined,
+          consume: request.consume,
+        }),
+      );
+      if (!Array.isArray(response?.outcomes) || response.outcomes.length !== request.rules.length) {
+        throw new StoreError(NAME, "apply answered an unexpected shape; is the binding a RateLimiterObject?");
+      }
+      return response;
+    },
+    async reset(key: string, signal: AbortSignal | undefined): Promise<void> {
+      const name = await storageKey(key, config.maxNameBytes);
+      await call("reset", signal, () => stubFor(name).reset(name));
+    },
+    async ping(signal: AbortSignal | undefined): Promise<void> {
+      await call("ping", signal, () => stubFor("edgelimit:ping").ping());
+    },
+  });
+}
+
+/** Settles with `promise`, or rejects with the signal's reason as soon as it aborts. */
+function raced<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  return new Promise<T>((resolve, reject) => {
+    const abort = () => reject(signal.reason);
+    signal.addEventListener("abort", abort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener("abort", abort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener("abort", abort);
+        reject(error);
+      },
+    );
+  });
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
