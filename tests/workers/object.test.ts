@@ -30,7 +30,7 @@ const billed = (s: ObjectStats) => s.sqlRowsWritten + s.alarmsSet;
 
 describe("RateLimiterObject", () => {
   // The first write of an object also creates its table (2 rows) and sets its alarm (billed as 1 row).
-  it("costs one request per decision; an allowed decision writes 1 row (4 for a new object), a denied one 0", async () => {
+  it("costs one request per decision (0 for a repeated denial, from the deny cache); allowed writes 1 row (4 for a new object), denied 0", async () => {
     const rules = [gcra({ limit: 3, period: "1h", name: "g" }), fixedWindow({ limit: 100, window: "1d", name: "f" })];
     const limiter = limiterOf("rows", rules);
     const per: { allowed: boolean; requests: number; rows: number; sqlRows: number; alarms: number }[] = [];
@@ -57,12 +57,13 @@ describe("RateLimiterObject", () => {
     }
     console.log("per decision (two rules on one key):", JSON.stringify(per));
     expect(per.map((p) => p.allowed)).toEqual([true, true, true, false, false, false]);
-    expect(per.map((p) => p.requests)).toEqual([1, 1, 1, 1, 1, 1]);
+    // The first denial asks the object; the limiter's deny cache answers the repeats until retryAfterMs.
+    expect(per.map((p) => p.requests)).toEqual([1, 1, 1, 1, 0, 0]);
     expect(per.map((p) => p.alarms)).toEqual([1, 0, 0, 0, 0, 0]);
     expect(per.map((p) => p.sqlRows)).toEqual([3, 1, 1, 0, 0, 0]);
     expect(per.map((p) => p.rows)).toEqual([4, 1, 1, 0, 0, 0]);
     // peek and reset: one request each; peek writes nothing.
-    await limiter.peek("k");
+    await limiter.peek("k", { cost: 0 });
     const afterPeek = await statsOf("rows:k");
     expect([afterPeek.requests - before.requests, billed(afterPeek) - billed(before)]).toEqual([1, 0]);
   });
