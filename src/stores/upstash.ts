@@ -204,7 +204,7 @@ function ruleArgs(rule: Rule): string[] {
 
 /** The script's reply: `[now, allowed, remaining, resetAt, retryAfterMs (-1 = never), …]`, all integers. */
 function decode(result: unknown, rules: number): StoreResponse {
-  const ok = Array.isArray(result) && result.length === 1 + 4 * rules && result.every((n) => Number.isSafeInteger(n));
+  const ok = Array.isArray(result) && result.length === 1 + 4 * rules && result.every((n) => Number.isInteger(n));
   if (!ok) {
     throw new StoreError(NAME, `unexpected script result ${JSON.stringify(result)?.slice(0, 200)}`);
   }
