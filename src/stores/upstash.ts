@@ -206,7 +206,7 @@ function ruleArgs(rule: Rule): string[] {
 function decode(result: unknown, rules: number): StoreResponse {
   const ok = Array.isArray(result) && result.length === 1 + 4 * rules && result.every((n) => Number.isInteger(n));
   if (!ok) {
-    throw new StoreError(NAME, `unexpected script result ${JSON.stringify(result)?.slice(0, 200)}`);
+    throw new StoreError(NAME, `unexpected script result ${JSON.stringify(result)?.slice(0, 200)}`, { cause: result });
   }
   const numbers = result as number[];
   const outcomes: RuleOutcome[] = [];
