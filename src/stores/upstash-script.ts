@@ -143,10 +143,15 @@ if raw then
   end
 end
 
+-- State numbers per algorithm: a state of another shape (a rule renamed onto another algorithm) is absent.
+local sizes = {2, 3, 2, 2}
 local function run(i, c)
   local b = 4 + (i - 1) * 5
+  local algorithm = tonumber(ARGV[b + 1])
   local p = {tonumber(ARGV[b + 3]), tonumber(ARGV[b + 4]), tonumber(ARGV[b + 5])}
-  return {algorithms[tonumber(ARGV[b + 1])](p, states[ARGV[b + 2]], c, now)}
+  local s = states[ARGV[b + 2]]
+  if s and #s ~= sizes[algorithm] then s = nil end
+  return {algorithms[algorithm](p, s, c, now)}
 end
 
 local results, every = {}, true
@@ -184,7 +189,7 @@ return out
 `;
 
 /** SHA-1 of `UPSTASH_SCRIPT`, so a decision is one `EVALSHA` (with `EVAL` only when Redis lost the script). */
-export const UPSTASH_SCRIPT_SHA1 = "4cd4f91e5bf3faf17662223b0744e8ad0adf248f";
+export const UPSTASH_SCRIPT_SHA1 = "7cfc95cf1e21e886c66451762d2705b7c8b2fb0f";
 
 /** Algorithm codes the script knows (ARGV per rule). Concurrency will take code 5. */
 export const SCRIPT_ALGORITHMS = { fixedWindow: 1, slidingWindow: 2, tokenBucket: 3, gcra: 4 } as const;

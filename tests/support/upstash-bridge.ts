@@ -182,7 +182,10 @@ export async function startUpstashBridge(options: { redisPort: number; token: st
     const chunks: Buffer[] = [];
     request.on("data", (chunk: Buffer) => chunks.push(chunk));
     request.on("end", () => {
-      handle(request, Buffer.concat(chunks).toString("utf8")).then(({ status, body }) => {
+      const answered = handle(request, Buffer.concat(chunks).toString("utf8")).catch((e: unknown) =>
+        error(500, `bridge: ${String(e)}`),
+      );
+      answered.then(({ status, body }) => {
         response.writeHead(status, {
           "content-type": "application/json",
           "upstash-sync-token": `${instance}-${++sync}`,

@@ -99,6 +99,18 @@ describe("differential: the Lua gives the TypeScript reference's decisions", () 
     }
   });
 
+  it("state written by another algorithm under the same rule name counts as absent, not as an error", async () => {
+    const store = upstashStore({ url: backend.url, token: backend.token });
+    const now = Date.UTC(2031, 2, 1);
+    const request = { key: "diff:renamed", cost: 1, now, consume: true, signal: undefined };
+    await store.apply({ ...request, rules: rules([fixedWindow({ limit: 3, window: "1h", name: "x" })]) });
+    const sliding = rules([slidingWindow({ limit: 3, window: "1h", name: "x" })]);
+    expect(await store.apply({ ...request, rules: sliding })).toEqual({
+      outcomes: applyRules(sliding, undefined, 1, now, true).outcomes,
+      now,
+    });
+  });
+
   it('clock: "redis" decides at Redis TIME and returns it as `now`', async () => {
     const store = upstashStore({ url: backend.url, token: backend.token, clock: "redis" });
     const [rule] = rules([fixedWindow({ limit: 3, window: "1h" })]);
