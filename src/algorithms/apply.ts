@@ -69,8 +69,7 @@ export function applyRules(
       next[rules[i]!.name] = e.state;
       if (e.expiresAt > expiresAt) expiresAt = e.expiresAt;
     }
-    // An Evaluation is a RuleOutcome with two more fields; handing it on saves a copy per rule.
-    return { outcomes: evaluations, write: { rules: next, expiresAt } };
+    return { outcomes: evaluations.map(outcome), write: { rules: next, expiresAt } };
   }
   const outcomes = rules.map((rule, i) => {
     const e = evaluations[i]!;
@@ -78,4 +77,8 @@ export function applyRules(
     return { allowed: e.allowed, remaining: asIs.remaining, resetAt: asIs.resetAt, retryAfterMs: e.retryAfterMs };
   });
   return { outcomes, write: undefined };
+}
+
+function outcome(e: Evaluation): RuleOutcome {
+  return { allowed: e.allowed, remaining: e.remaining, resetAt: e.resetAt, retryAfterMs: e.retryAfterMs };
 }
