@@ -80,6 +80,10 @@ export function validateOptions(options: RateLimiterOptions): RateLimiterConfig 
       }
       if (store?.algorithms && !store.algorithms.includes(rule.algorithm)) {
         problems.push(`rules[${i}]: the ${store.name} store does not support ${rule.algorithm} yet`);
+      } else if (rule.algorithm === "concurrency" && typeof store?.release !== "function") {
+        problems.push(
+          `rules[${i}]: the ${store.name} store lists concurrency but cannot release leases (no release())`,
+        );
       }
       rules.push(rule);
     });

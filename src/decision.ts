@@ -36,6 +36,13 @@ export interface Decision {
   /** The time the decision was made at, epoch ms (the store's clock when it offers one). */
   readonly now: number;
   readonly rules: readonly RuleDecision[];
+  /**
+   * With concurrency rules, when allowed: the leases taken, as one opaque string that
+   * `limiter.release(key, leaseId)` accepts (from any isolate).
+   */
+  readonly leaseId?: string;
+  /** With concurrency rules, when allowed: gives the leases back. Idempotent; never rejects for a lease already gone. */
+  readonly release?: () => Promise<void>;
 }
 
 /** What the limiter knows of a rule's policy, computed once per limiter. */

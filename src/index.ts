@@ -1,5 +1,13 @@
 // The public core: no store and no runtime adapter, so importing it pulls in nothing else.
-export { type Applied, applyRules, evaluate, type KeyState, type RuleOutcome } from "./algorithms/apply.ts";
+export {
+  type Applied,
+  applyRelease,
+  applyRules,
+  evaluate,
+  type KeyState,
+  type Lease,
+  type RuleOutcome,
+} from "./algorithms/apply.ts";
 export type { Evaluation, RuleState } from "./algorithms/evaluation.ts";
 export type { DecisionEvent, RateLimiterConfig, RateLimiterOptions, StoreErrorPolicy } from "./config.ts";
 export type { Decision, Reason, RuleDecision } from "./decision.ts";
@@ -29,4 +37,4 @@ export {
   slidingWindow,
   tokenBucket,
 } from "./rules.ts";
-export type { Store, StoreRequest, StoreResponse } from "./store.ts";
+export type { LocalStore, ReleaseRequest, Store, StoreRequest, StoreResponse } from "./store.ts";

@@ -2,6 +2,7 @@ import { type RateLimiterConfig, type RateLimiterOptions, validateOptions } from
 import { combine, type Decision, degraded, type RuleInfo, tooLarge } from "./decision.ts";
 import { type Duration, describe, parseDuration } from "./duration.ts";
 import { ConfigError, StoreError } from "./errors.ts";
+import { decodeLeases, encodeLeases, leasesTaken } from "./leases.ts";
 import { type Metrics, MetricsRecorder } from "./metrics.ts";
 import { CircuitBreaker } from "./resilience/circuit-breaker.ts";
 import { DenyCache } from "./resilience/deny-cache.ts";
@@ -35,6 +36,8 @@ export interface RateLimiter {
   peek(key: string, options?: LimitOptions): Promise<Decision>;
   /** Forgets all usage of a key (and its deny-cache entry in this isolate). */
   reset(key: string): Promise<void>;
+  /** Gives back the concurrency leases of a decision (`decision.leaseId`), from any isolate. Idempotent. */
+  release(key: string, leaseId: string): Promise<void>;
   /** Waits until the request is allowed (then consumed), the timeout would pass, or the signal aborts. */
   acquire(key: string, options?: AcquireOptions): Promise<Decision>;
   metrics(): Metrics;
@@ -76,6 +79,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       ? createRateLimiter({ ...options, store: policy.fallback, onStoreError: "allow", denyCache: false })
       : undefined;
   const fullKey = (key: string) => (prefix === "" ? key : `${prefix}:${key}`);
+  const leasing = rules.some((rule) => rule.algorithm === "concurrency");
 
   async function callStore<T>(call: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const controller = new AbortController();
@@ -101,10 +105,14 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     return { rules, cost: fits ? cost : 0, now: clock(), consume: consume && fits, asked: cost };
   }
 
-  function answer(asked: number, response: StoreResponse): Decision {
-    return asked <= capacity
-      ? combine(infos, response.outcomes, response.now)
-      : tooLarge(infos, response.outcomes, asked, response.now);
+  function answer(key: string, asked: number, response: StoreResponse): Decision {
+    if (asked > capacity) return tooLarge(infos, response.outcomes, asked, response.now);
+    const decision = combine(infos, response.outcomes, response.now);
+    if (!leasing || !decision.allowed) return decision;
+    const leases = leasesTaken(rules, response.outcomes, response.now);
+    if (leases.length === 0) return decision;
+    const leaseId = encodeLeases(leases);
+    return { ...decision, leaseId, release: () => release(key, leaseId) };
   }
 
   function finish(key: string, decision: Decision, latency: number, storeRequests: number): Decision {
@@ -121,7 +129,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     try {
       const asked = request(key, limitOptions, consume);
       stats.storeCalls++;
-      return Promise.resolve(finish(key, answer(asked.asked, local!.apply(prefix, key, asked)), 0, 1));
+      return Promise.resolve(finish(key, answer(key, asked.asked, local!.apply(prefix, key, asked)), 0, 1));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -143,7 +151,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     let decision: Decision;
     try {
       const response = await callStore((signal) => store.apply({ ...asked, key: fullKey(key), signal }));
-      decision = answer(asked.asked, response);
+      decision = answer(key, asked.asked, response);
       breaker?.succeeded();
       denied?.remember(key, asked.asked, asked.now, decision);
     } catch (cause) {
@@ -204,6 +212,14 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     await callStore((signal) => store.reset(fullKey(key), signal));
   }
 
+  async function release(key: string, leaseId: string): Promise<void> {
+    checkKey(key);
+    const leases = decodeLeases(leaseId, rules);
+    const now = clock();
+    if (local) return local.release(prefix, key, { rules, leases, now });
+    await callStore((signal) => store.release!({ key: fullKey(key), rules, leases, now, signal }));
+  }
+
   async function health(): Promise<Health> {
     const started = performance.now();
     try {
@@ -218,6 +234,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     limit: (key: string, o?: LimitOptions) => decideAny(key, o, true),
     peek: (key: string, o?: LimitOptions) => decideAny(key, o, false),
     reset,
+    release,
     acquire,
     metrics: () => stats.snapshot(breaker?.state ?? "closed"),
     health,

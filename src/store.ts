@@ -1,4 +1,4 @@
-import type { RuleOutcome } from "./algorithms/apply.ts";
+import type { Lease, RuleOutcome } from "./algorithms/apply.ts";
 import type { Algorithm, Rule } from "./rules.ts";
 
 /** One decision asked of a store: all rules of one key, applied atomically in one round trip. */
@@ -13,6 +13,15 @@ export interface StoreRequest {
   /** `true` for `limit`, `false` for `peek` (never writes). */
   readonly consume: boolean;
   /** Aborted when the limiter's time budget runs out; stores cancel their request with it. */
+  readonly signal: AbortSignal | undefined;
+}
+
+/** Leases to give back for one key; the store applies `applyRelease` (or its mirror) atomically. */
+export interface ReleaseRequest {
+  readonly key: string;
+  readonly rules: readonly Rule[];
+  readonly leases: readonly Lease[];
+  readonly now: number;
   readonly signal: AbortSignal | undefined;
 }
 
@@ -42,6 +51,11 @@ export interface Store {
   readonly local?: LocalStore | undefined;
   /** Deletes all state of a key. */
   reset(key: string, signal: AbortSignal | undefined): Promise<void>;
+  /**
+   * Gives concurrency leases back (stores that list `"concurrency"` implement it). Releasing a lease that is
+   * gone (released, expired, never taken) changes nothing, so a release may be retried safely.
+   */
+  release?(request: ReleaseRequest): Promise<void>;
   /** One cheap request that proves the store answers; used by `limiter.health()`. */
   ping(signal: AbortSignal | undefined): Promise<void>;
 }
@@ -50,4 +64,5 @@ export interface Store {
 export interface LocalStore {
   apply(prefix: string, key: string, request: Omit<StoreRequest, "key" | "signal">): StoreResponse;
   reset(prefix: string, key: string): void;
+  release(prefix: string, key: string, request: Omit<ReleaseRequest, "key" | "signal">): void;
 }

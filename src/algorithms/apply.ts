@@ -1,4 +1,5 @@
 import type { Rule } from "../rules.ts";
+import { concurrency, releaseLease } from "./concurrency.ts";
 import type { Evaluation, RuleState } from "./evaluation.ts";
 import { fixedWindow } from "./fixed-window.ts";
 import { gcra } from "./gcra.ts";
@@ -11,6 +12,15 @@ export interface RuleOutcome {
   readonly remaining: number;
   readonly resetAt: number;
   readonly retryAfterMs: number;
+  /** Concurrency rules, when the request was consumed: the lease it took (it expires at `now + leaseMs`). */
+  readonly leaseId?: number;
+}
+
+/** One lease to give back: the concurrency rule's name, the lease id and its expiry (epoch ms). */
+export interface Lease {
+  readonly rule: string;
+  readonly id: number;
+  readonly expiresAt: number;
 }
 
 /** The stored state of one key: each rule's state by rule name, and when all of it may be deleted. */
@@ -25,7 +35,7 @@ export interface Applied {
   readonly write: KeyState | undefined;
 }
 
-/** Runs one rule's algorithm. Throws for algorithms without a pure form (concurrency lives in the stores). */
+/** Runs one rule's algorithm. */
 export function evaluate(rule: Rule, state: RuleState | undefined, cost: number, now: number): Evaluation {
   switch (rule.algorithm) {
     case "fixedWindow":
@@ -37,7 +47,7 @@ export function evaluate(rule: Rule, state: RuleState | undefined, cost: number,
     case "gcra":
       return gcra(rule, state, cost, now);
     case "concurrency":
-      throw new Error("[edgelimit] concurrency rules are applied by the store, not by evaluate()");
+      return concurrency(rule, state, cost, now);
   }
 }
 
@@ -80,5 +90,35 @@ export function applyRules(
 }
 
 function outcome(e: Evaluation): RuleOutcome {
-  return { allowed: e.allowed, remaining: e.remaining, resetAt: e.resetAt, retryAfterMs: e.retryAfterMs };
+  const o = { allowed: e.allowed, remaining: e.remaining, resetAt: e.resetAt, retryAfterMs: e.retryAfterMs };
+  return e.leaseId === undefined ? o : { ...o, leaseId: e.leaseId };
+}
+
+/**
+ * Gives leases back: the key's state without them, or `undefined` when none of them is held any more
+ * (already released, expired, or never taken), so releasing twice writes nothing the second time.
+ */
+export function applyRelease(
+  rules: readonly Rule[],
+  stored: KeyState | undefined,
+  leases: readonly Lease[],
+  now: number,
+): KeyState | undefined {
+  if (!stored || stored.expiresAt <= now) return undefined;
+  const next: Record<string, RuleState> = { ...stored.rules };
+  let changed = false;
+  for (const lease of leases) {
+    const state = releaseLease(next[lease.rule], lease.id, lease.expiresAt);
+    if (state) {
+      next[lease.rule] = state;
+      changed = true;
+    }
+  }
+  if (!changed) return undefined;
+  let expiresAt = now;
+  for (const rule of rules) {
+    const state = next[rule.name];
+    if (state) expiresAt = Math.max(expiresAt, evaluate(rule, state, 0, now).expiresAt);
+  }
+  return { rules: next, expiresAt };
 }

@@ -15,6 +15,8 @@ export interface Evaluation {
   readonly state: readonly number[];
   /** From this time on, `state` behaves exactly like no state at all, so a store may delete it. */
   readonly expiresAt: number;
+  /** Concurrency rules only: the id of the lease this request took (present when allowed with cost > 0). */
+  readonly leaseId?: number;
 }
 
 /** Rule state is a short array of whole numbers, the same in every store (JS, Lua, DynamoDB, SQLite). */

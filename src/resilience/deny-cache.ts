@@ -49,6 +49,8 @@ export class DenyCache {
   /** Remembers a denial the store made for `cost`, asked at local time `askedAt`. */
   remember(key: string, cost: number, askedAt: number, decision: Decision): void {
     if (decision.allowed || decision.degraded || !Number.isFinite(decision.retryAfterMs) || cost === 0) return;
+    // A release (from any isolate) can free a concurrency slot before retryAfterMs: never cache those denials.
+    if (decision.rules.some((r) => r.algorithm === "concurrency" && !r.allowed)) return;
     const existing = this.entries.get(key);
     if (existing && existing.cost < cost && existing.until > askedAt) return; // keep the broader entry
     this.entries.delete(key);

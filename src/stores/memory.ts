@@ -1,6 +1,6 @@
-import { applyRules, type KeyState } from "../algorithms/apply.ts";
+import { applyRelease, applyRules, type KeyState } from "../algorithms/apply.ts";
 import { ConfigError } from "../errors.ts";
-import type { LocalStore, Store, StoreRequest } from "../store.ts";
+import type { LocalStore, ReleaseRequest, Store, StoreRequest } from "../store.ts";
 
 export interface MemoryStoreOptions {
   /**
@@ -36,13 +36,19 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
     reset(prefix, key) {
       spaces.get(prefix)?.delete(key);
     },
+    release(prefix, key, { rules, leases, now }) {
+      const space = spaces.get(prefix);
+      const next = space && applyRelease(rules, space.get(key, now), leases, now);
+      if (next) space.set(key, next);
+    },
   };
   return Object.freeze({
     name: "memory",
-    algorithms: Object.freeze(["fixedWindow", "slidingWindow", "tokenBucket", "gcra"] as const),
+    algorithms: Object.freeze(["fixedWindow", "slidingWindow", "tokenBucket", "gcra", "concurrency"] as const),
     local,
     apply: async (request: StoreRequest) => local.apply("", request.key, request),
     reset: async (key: string) => local.reset("", key),
+    release: async (request: ReleaseRequest) => local.release("", request.key, request),
     ping: async () => {},
   });
 }

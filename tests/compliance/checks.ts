@@ -28,7 +28,7 @@ export interface Check {
 // every run; not on a boundary; and in the future, so stores whose TTLs run on real time (DynamoDB, Redis)
 // keep what the traces wrote.
 const DAY = 86_400_000;
-const T0 = Math.floor(Date.now() / DAY) * DAY + DAY + 123;
+export const T0 = Math.floor(Date.now() / DAY) * DAY + DAY + 123;
 
 /** One rule of each algorithm, small enough that traces hit every boundary. */
 export const SINGLE_RULES: Record<string, RuleInput> = {
@@ -51,7 +51,7 @@ const RULE_SETS: Record<string, RuleInput[]> = {
   ],
 };
 
-function limiterFor(context: CheckContext, rules: RuleInput[], clock: () => number) {
+export function limiterFor(context: CheckContext, rules: RuleInput[], clock: () => number) {
   // The store alone decides: no deny cache or circuit breaker in front of it.
   return createRateLimiter({
     store: context.store,

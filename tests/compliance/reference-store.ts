@@ -1,11 +1,12 @@
-import { applyRules, evaluate, type KeyState, type RuleState, type Store } from "../../src/index.ts";
+import { applyRelease, applyRules, evaluate, type KeyState, type RuleState, type Store } from "../../src/index.ts";
 
 /** Ways to break the reference store on purpose, each a bug seen in real rate limiters. */
 export type Flaw =
   | "burns-remaining-on-denial" // a denied request still uses up what was left
   | "partial-multi-rule" // each rule consumes on its own, even when another rule denies
   | "not-atomic" // awaits between reading and writing a key
-  | "expires-early"; // drops state half a second before it may (a TTL rounded down to seconds)
+  | "expires-early" // drops state half a second before it may (a TTL rounded down to seconds)
+  | "release-ignored"; // acknowledges a release but keeps the lease
 
 /**
  * The semantics with nothing else: a plain Map and `applyRules`, no eviction, no I/O. The compliance
@@ -16,7 +17,7 @@ export function referenceStore(flaw?: Flaw): Store {
   const keys = new Map<string, KeyState>();
   return {
     name: flaw ? `broken (${flaw})` : "reference",
-    algorithms: ["fixedWindow", "slidingWindow", "tokenBucket", "gcra"],
+    algorithms: ["fixedWindow", "slidingWindow", "tokenBucket", "gcra", "concurrency"],
     async apply({ key, rules, cost, now, consume }) {
       let stored = keys.get(key);
       if (flaw === "not-atomic") await new Promise((resolve) => setTimeout(resolve, 0));
@@ -37,6 +38,11 @@ export function referenceStore(flaw?: Flaw): Store {
     },
     async reset(key) {
       keys.delete(key);
+    },
+    async release({ key, rules, leases, now }) {
+      if (flaw === "release-ignored") return;
+      const next = applyRelease(rules, keys.get(key), leases, now);
+      if (next) keys.set(key, next);
     },
     async ping() {},
   };

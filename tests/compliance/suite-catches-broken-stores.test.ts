@@ -1,8 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { type CheckContext, checks } from "./checks.ts";
+import { type CheckContext, checks as rateChecks } from "./checks.ts";
+import { concurrencyChecks } from "./concurrency-checks.ts";
 import { type Flaw, referenceStore } from "./reference-store.ts";
 
 // The suite is only worth something if it fails for wrong stores. Each flaw must be caught by the checks named.
+const checks = [...rateChecks, ...concurrencyChecks];
 const context = (flaw: Flaw | undefined): CheckContext => ({
   store: referenceStore(flaw),
   prefix: "broken",
@@ -26,6 +28,9 @@ describe("the compliance suite catches broken stores", () => {
     ["partial-multi-rule", "random traces give the reference decisions"],
     ["not-atomic", "200 parallel requests"],
     ["expires-early", "random traces give the reference decisions"],
+    ["not-atomic", "concurrency: 200 parallel acquires"],
+    ["release-ignored", "concurrency: 200 parallel acquires"],
+    ["release-ignored", "concurrency: random traces with releases"],
   ] as const)("a store with the flaw %s fails '%s'", async (flaw, name) => {
     await expect(check(name).run(context(flaw))).rejects.toThrow();
   });

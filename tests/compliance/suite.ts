@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, it } from "vitest";
 import type { Store } from "../../src/index.ts";
 import { type CheckContext, checks } from "./checks.ts";
+import { concurrencyChecks } from "./concurrency-checks.ts";
 
 export interface TestStoreOptions {
   /** Shown in test names: `compliance: upstash (fetch)`. */
@@ -13,6 +14,8 @@ export interface TestStoreOptions {
   skip?: Readonly<Record<string, string>>;
   /** Steps per random trace (default 300); remote stores may lower it to keep the run short. */
   traceLength?: number;
+  /** `false` while the store does not support concurrency rules: their checks are skipped with that reason. */
+  concurrency?: boolean;
 }
 
 /** Registers the compliance suite for one store: every check of `checks.ts`, each under its own prefix. */
@@ -26,8 +29,13 @@ export function testStore(options: TestStoreOptions): void {
     afterAll(async () => {
       await options.close?.();
     });
-    checks.forEach((check, i) => {
-      const reason = options.skip?.[check.name];
+    const all = [...checks, ...concurrencyChecks.map((check) => ({ ...check, concurrency: true }))];
+    all.forEach((check, i) => {
+      const reason =
+        options.skip?.[check.name] ??
+        ("concurrency" in check && options.concurrency === false
+          ? "this store does not support concurrency yet"
+          : undefined);
       if (reason) {
         it.skip(`${check.name} (skipped: ${reason})`, () => {});
         return;

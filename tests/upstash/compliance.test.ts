@@ -18,6 +18,7 @@ testStore({
     return upstashStore({ url, token });
   },
   traceLength: 200,
+  concurrency: false,
 });
 
 testStore({
@@ -27,4 +28,5 @@ testStore({
     return upstashStore({ redis: new Redis({ url, token, enableTelemetry: false }) });
   },
   traceLength: 200,
+  concurrency: false,
 });

@@ -3,4 +3,8 @@ import { durableObjectStore } from "../../durable-objects/index.ts";
 import { testStore } from "../compliance/suite.ts";
 
 // The suite drives time through the limiter's clock, so the objects decide on the caller's clock here.
-testStore({ name: "durable-object", create: () => durableObjectStore(env.RATE_LIMITER, { clock: "caller" }) });
+testStore({
+  name: "durable-object",
+  create: () => durableObjectStore(env.RATE_LIMITER, { clock: "caller" }),
+  concurrency: false,
+});
