@@ -15,6 +15,16 @@ export default defineConfig({
         },
       },
       {
+        extends: true,
+        test: {
+          name: "upstash",
+          environment: "node",
+          include: ["tests/upstash/**/*.test.ts"],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
         // Adapters for edge runtimes, bundles of every entry point, and runs inside Vercel's EdgeVM (started
         // directly: vitest's edge-runtime environment leaks Node globals, so it could not catch their use).
         extends: true,

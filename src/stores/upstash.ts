@@ -1,0 +1,223 @@
+import type { RuleOutcome } from "../algorithms/apply.ts";
+import { ConfigError, StoreError } from "../errors.ts";
+import type { Rule } from "../rules.ts";
+import type { Store, StoreRequest, StoreResponse } from "../store.ts";
+import { storageKey } from "./storage-key.ts";
+import { SCRIPT_ALGORITHMS, UPSTASH_SCRIPT, UPSTASH_SCRIPT_SHA1 } from "./upstash-script.ts";
+
+/** The part of an `@upstash/redis` client this store uses; no dependency on the package itself. */
+export interface UpstashRedisClient {
+  evalsha(sha1: string, keys: string[], args: string[]): Promise<unknown>;
+  eval(script: string, keys: string[], args: string[]): Promise<unknown>;
+  del(...keys: string[]): Promise<unknown>;
+  ping(): Promise<unknown>;
+}
+
+interface CommonOptions {
+  /**
+   * Whose clock decides: `"caller"` (default) uses the limiter's `now`; `"redis"` uses Redis `TIME`, so edge
+   * locations with skewed clocks share one time (costs one more billed command per decision).
+   */
+  clock?: "caller" | "redis";
+}
+
+export interface UpstashRestOptions extends CommonOptions {
+  /** The database's REST URL, `UPSTASH_REDIS_REST_URL` (e.g. `https://eu1-example.upstash.io`). */
+  url: string;
+  /** The REST token, `UPSTASH_REDIS_REST_TOKEN`. */
+  token: string;
+  /** The `fetch` to use (default: the global one, looked up on each call). */
+  fetch?: (input: string, init: RequestInit) => Promise<Response>;
+}
+
+export interface UpstashClientOptions extends CommonOptions {
+  /** An `@upstash/redis` client (`new Redis({ url, token })` or `Redis.fromEnv()`). */
+  redis: UpstashRedisClient;
+}
+
+export type UpstashStoreOptions = UpstashRestOptions | UpstashClientOptions;
+
+/** Added to every `PX`: a caller whose clock runs behind still finds state the Lua treats as live. */
+const EXPIRY_MARGIN_MS = 1000;
+const NAME = "upstash";
+
+/**
+ * Upstash Redis over its REST API: one `EVALSHA` per decision (one HTTP request), all rules of a key applied
+ * atomically by a pinned Lua script; `EVAL` only when Redis answers `NOSCRIPT`. Billed commands: 3 per
+ * allowed decision (`EVALSHA`, `GET`, `SET PX`), 2 per denied one or peek, for any number of rules on a key.
+ * `{ url, token }` speaks REST with plain `fetch`; `{ redis }` goes through an `@upstash/redis` client.
+ */
+export function upstashStore(options: UpstashStoreOptions): Store {
+  const clock = options?.clock ?? "caller";
+  const problems: string[] = [];
+  if (clock !== "caller" && clock !== "redis") problems.push(`upstashStore: clock must be "caller" or "redis"`);
+  const client = "redis" in (options ?? {}) ? checkClient(options as UpstashClientOptions, problems) : undefined;
+  const rest = client ? undefined : restClient(options as UpstashRestOptions, problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+  const redis = (client ?? rest) as Commands;
+
+  async function script(keys: string[], args: string[], signal: AbortSignal | undefined): Promise<unknown> {
+    try {
+      return await redis.evalsha(UPSTASH_SCRIPT_SHA1, keys, args, signal);
+    } catch (error) {
+      if (!String(error).includes("NOSCRIPT")) throw error;
+      return redis.eval(UPSTASH_SCRIPT, keys, args, signal);
+    }
+  }
+
+  return Object.freeze({
+    name: NAME,
+    algorithms: Object.freeze(Object.keys(SCRIPT_ALGORITHMS) as (keyof typeof SCRIPT_ALGORITHMS)[]),
+    async apply(request: StoreRequest): Promise<StoreResponse> {
+      const { rules, cost, now, consume, signal } = request;
+      const args = [clock === "redis" ? "redis" : String(now), String(cost), consume ? "1" : "0"];
+      args.push(String(EXPIRY_MARGIN_MS), ...rules.flatMap(ruleArgs));
+      const keys = [await storageKey(request.key)];
+      return decode(await guard(() => script(keys, args, signal)), rules.length);
+    },
+    async reset(key: string, signal: AbortSignal | undefined) {
+      const keys = [await storageKey(key)];
+      await guard(() => redis.del(keys, signal));
+    },
+    async ping(signal: AbortSignal | undefined) {
+      await guard(() => redis.ping(signal));
+    },
+  });
+}
+
+interface Commands {
+  evalsha(sha1: string, keys: string[], args: string[], signal: AbortSignal | undefined): Promise<unknown>;
+  eval(script: string, keys: string[], args: string[], signal: AbortSignal | undefined): Promise<unknown>;
+  del(keys: string[], signal: AbortSignal | undefined): Promise<unknown>;
+  ping(signal: AbortSignal | undefined): Promise<unknown>;
+}
+
+function checkClient(options: UpstashClientOptions, problems: string[]): Commands | undefined {
+  const { redis } = options;
+  const missing = ["evalsha", "eval", "del", "ping"].filter(
+    (m) => typeof (redis as unknown as Record<string, unknown>)?.[m] !== "function",
+  );
+  if (missing.length > 0) {
+    problems.push(`upstashStore: redis must be an @upstash/redis client (missing ${missing.join(", ")})`);
+    return undefined;
+  }
+  if ("url" in options || "token" in options) problems.push("upstashStore: pass either { redis } or { url, token }");
+  // The client takes no per-call signal; the limiter's timeout still answers in time.
+  return {
+    evalsha: (sha1, keys, args) => redis.evalsha(sha1, keys, args),
+    eval: (script, keys, args) => redis.eval(script, keys, args),
+    del: (keys) => redis.del(...keys),
+    ping: () => redis.ping(),
+  };
+}
+
+function restClient(options: UpstashRestOptions, problems: string[]): Commands | undefined {
+  const { url, token } = options ?? ({} as UpstashRestOptions);
+  if (typeof url !== "string" || !/^https?:\/\/[^\s/?#]+/.test(url)) {
+    problems.push(
+      "upstashStore: url must be the database's REST URL (UPSTASH_REDIS_REST_URL), e.g. https://…upstash.io",
+    );
+  }
+  if (typeof token !== "string" || token === "") {
+    problems.push("upstashStore: token must be the REST token (UPSTASH_REDIS_REST_TOKEN)");
+  }
+  if (problems.length > 0) return undefined;
+  const endpoint = url.replace(/\/+$/, "");
+  const send = options.fetch ?? ((input, init) => fetch(input, init));
+  const command = (body: (string | number)[], signal: AbortSignal | undefined) =>
+    restCommand(send, endpoint, token, body, signal);
+  return {
+    evalsha: (sha1, keys, args, signal) => command(["EVALSHA", sha1, keys.length, ...keys, ...args], signal),
+    eval: (script, keys, args, signal) => command(["EVAL", script, keys.length, ...keys, ...args], signal),
+    del: (keys, signal) => command(["DEL", ...keys], signal),
+    ping: (signal) => command(["PING"], signal),
+  };
+}
+
+/** One command over `POST {url}/`: `{"result": …}` on success, `{"error": "…"}` with a 4xx/5xx otherwise. */
+async function restCommand(
+  send: NonNullable<UpstashRestOptions["fetch"]>,
+  endpoint: string,
+  token: string,
+  body: (string | number)[],
+  signal: AbortSignal | undefined,
+): Promise<unknown> {
+  const init: RequestInit = {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: JSON.stringify(body),
+  };
+  if (signal) init.signal = signal;
+  let response: Response;
+  let text: string;
+  try {
+    response = await send(endpoint, init);
+    text = await response.text();
+  } catch (cause) {
+    if (signal?.aborted) throw signal.reason;
+    throw new StoreError(NAME, `could not reach ${endpoint}: check UPSTASH_REDIS_REST_URL and the network`, { cause });
+  }
+  const cause = new Error(`HTTP ${response.status}: ${text.slice(0, 200)}`);
+  if (response.status === 401 || response.status === 403) {
+    throw new StoreError(NAME, `the token was refused (HTTP ${response.status}): check UPSTASH_REDIS_REST_TOKEN`, {
+      cause,
+    });
+  }
+  let parsed: { result?: unknown; error?: unknown };
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new StoreError(NAME, `answered HTTP ${response.status} with a body that is not JSON`, { cause });
+  }
+  if (typeof parsed?.error === "string") {
+    if (parsed.error.startsWith("NOSCRIPT")) throw new Error(parsed.error);
+    throw new StoreError(NAME, `Redis answered an error (HTTP ${response.status}): ${parsed.error}`, { cause });
+  }
+  if (!response.ok || parsed === null || typeof parsed !== "object" || !("result" in parsed)) {
+    throw new StoreError(NAME, `answered HTTP ${response.status} without a result`, { cause });
+  }
+  return parsed.result;
+}
+
+async function guard<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof StoreError) throw error;
+    throw new StoreError(NAME, `request failed: ${String(error)}`, { cause: error });
+  }
+}
+
+function ruleArgs(rule: Rule): string[] {
+  switch (rule.algorithm) {
+    case "fixedWindow":
+    case "slidingWindow":
+      return [String(SCRIPT_ALGORITHMS[rule.algorithm]), rule.name, String(rule.limit), String(rule.windowMs), "0"];
+    case "tokenBucket":
+      return ["3", rule.name, String(rule.capacity), String(rule.refillRate), String(rule.intervalMs)];
+    case "gcra":
+      return ["4", rule.name, String(rule.limit), String(rule.periodMs), String(rule.burst)];
+    case "concurrency":
+      throw new StoreError(NAME, "concurrency rules are not supported by the Upstash store yet");
+  }
+}
+
+/** The script's reply: `[now, allowed, remaining, resetAt, retryAfterMs (-1 = never), …]`, all integers. */
+function decode(result: unknown, rules: number): StoreResponse {
+  const ok = Array.isArray(result) && result.length === 1 + 4 * rules && result.every((n) => Number.isInteger(n));
+  if (!ok) {
+    throw new StoreError(NAME, `unexpected script result ${JSON.stringify(result)?.slice(0, 200)}`, { cause: result });
+  }
+  const numbers = result as number[];
+  const outcomes: RuleOutcome[] = [];
+  for (let i = 1; i < numbers.length; i += 4) {
+    const retryAfterMs = numbers[i + 3]!;
+    outcomes.push({
+      allowed: numbers[i] === 1,
+      remaining: numbers[i + 1]!,
+      resetAt: numbers[i + 2]!,
+      retryAfterMs: retryAfterMs === -1 ? Number.POSITIVE_INFINITY : retryAfterMs,
+    });
+  }
+  return { outcomes, now: numbers[0]! };
+}

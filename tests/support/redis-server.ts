@@ -1,0 +1,78 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { RespConnection } from "./resp.ts";
+
+export interface RedisServer {
+  readonly port: number;
+  /** Stops the server (SIGTERM, then SIGKILL) and removes its temporary directory. */
+  stop(): Promise<void>;
+}
+
+const INSTALL_HINT =
+  "redis-server was not found on PATH. The Upstash store's tests run against a real redis-server: " +
+  "install it with `apt-get update && apt-get install -y redis-server` (Debian/Ubuntu) or `brew install redis` (macOS).";
+
+/** A free TCP port on 127.0.0.1 (asked of the OS; another process could still take it before us). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
+      );
+    });
+  });
+}
+
+/**
+ * Starts `redis-server` from PATH on a free loopback port with no persistence (`--save '' --appendonly no`)
+ * in a fresh temporary directory, and waits until it answers PING. Throws, never skips, when it is missing.
+ */
+export async function startRedisServer(): Promise<RedisServer> {
+  const dir = mkdtempSync(join(tmpdir(), "edgelimit-redis-"));
+  const port = await freePort();
+  const args = ["--bind", "127.0.0.1", "--port", String(port), "--save", "", "--appendonly", "no"];
+  const child: ChildProcess = spawn("redis-server", [...args, "--dir", dir, "--daemonize", "no"], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  const exited = new Promise<Error>((resolve) => {
+    child.once("error", (error: NodeJS.ErrnoException) =>
+      resolve(error.code === "ENOENT" ? new Error(INSTALL_HINT) : error),
+    );
+    child.once("exit", (code) => resolve(new Error(`redis-server exited with code ${code} before it was ready`)));
+  });
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const gone = new Promise((resolve) => child.once("exit", resolve));
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 3000);
+      await gone;
+      clearTimeout(timer);
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const ready = (async () => {
+    for (let attempt = 0; attempt < 100; attempt++) {
+      try {
+        const connection = await RespConnection.connect(port);
+        await connection.send([["PING"]]);
+        connection.close();
+        return undefined;
+      } catch {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    }
+    return new Error(`redis-server did not answer on port ${port} within 5 s`);
+  })();
+  const failure = await Promise.race([ready, exited]);
+  if (failure) {
+    await stop();
+    throw failure;
+  }
+  return { port, stop };
+}

@@ -1,0 +1,131 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  applyRules,
+  capacityOf,
+  fixedWindow,
+  gcra,
+  type KeyState,
+  type Rule,
+  type RuleInput,
+  slidingWindow,
+  tokenBucket,
+} from "../../src/index.ts";
+import { normalizeRule } from "../../src/rules.ts";
+import { upstashStore } from "../../src/stores/upstash.ts";
+import { seeded } from "../support/random.ts";
+import { startUpstashBackend, type UpstashBackend } from "../support/upstash-bridge.ts";
+
+let backend: UpstashBackend;
+beforeAll(async () => {
+  backend = await startUpstashBackend();
+});
+afterAll(() => backend?.stop());
+
+function rules(inputs: RuleInput[]): Rule[] {
+  const problems: string[] = [];
+  const normalized = inputs.map((input, i) => normalizeRule(input, `rules[${i}]`, problems)!);
+  expect(problems).toEqual([]);
+  return normalized;
+}
+
+type Random = ReturnType<typeof seeded>;
+const makers: Record<string, (r: Random, name: string) => RuleInput> = {
+  fixed: (r, name) => fixedWindow({ limit: r.int(1, 9), window: r.pick([100, 700, 1000, 60_000]), name }),
+  sliding: (r, name) => slidingWindow({ limit: r.int(1, 9), window: r.pick([300, 1000, 2500, 60_000]), name }),
+  bucket: (r, name) => {
+    const capacity = r.int(1, 9);
+    return tokenBucket({ capacity, refillRate: r.int(1, capacity), interval: r.pick([50, 333, 1000]), name });
+  },
+  gcra: (r, name) => gcra({ limit: r.int(1, 9), period: r.pick([100, 1000, 7001]), burst: r.int(1, 9), name }),
+};
+const kinds = Object.keys(makers);
+// Every pair of algorithms, each algorithm with two of itself, and all four at once.
+const combos = [...kinds.flatMap((a, i) => kinds.slice(i).map((b) => [a, b])), ["gcra", "sliding", "bucket", "fixed"]];
+
+describe("differential: the Lua gives the TypeScript reference's decisions", () => {
+  it.each(combos.map((combo) => [combo.join(" + "), combo] as const))(
+    "%s (random rules, 2 seeds)",
+    async (_, combo) => {
+      const store = upstashStore({ url: backend.url, token: backend.token });
+      for (const seed of [11, 12]) {
+        const random = seeded(seed * 101 + combo.join().length);
+        const ruleSet = rules(combo.map((kind, i) => makers[kind]!(random, `${kind}-${i}`)));
+        const capacity = Math.min(...ruleSet.map(capacityOf));
+        const reference = new Map<string, KeyState>();
+        let now = Date.UTC(2031, 0, 1) + random.int(0, 100_000);
+        for (let step = 0; step < 150; step++) {
+          const roll = random.next();
+          now +=
+            roll < 0.25
+              ? 0
+              : roll < 0.35
+                ? -random.int(1, 50)
+                : roll < 0.8
+                  ? random.int(1, 400)
+                  : random.int(400, 9000);
+          const key = `diff:${seed}:${combo.join("+")}:${random.pick(["a", "b"])}`;
+          const cost = random.int(0, capacity);
+          const consume = random.next() < 0.8;
+          const want = applyRules(ruleSet, reference.get(key), cost, now, consume);
+          if (want.write) reference.set(key, want.write);
+          const got = await store.apply({ key, rules: ruleSet, cost, now, consume, signal: undefined });
+          expect(got, `seed ${seed} step ${step} cost ${cost} consume ${consume} now ${now}`).toEqual({
+            outcomes: want.outcomes,
+            now,
+          });
+        }
+      }
+    },
+  );
+
+  it("stays exact near 2^53 (limit × window, burst × period) and across a year of idle time", async () => {
+    const store = upstashStore({ url: backend.url, token: backend.token });
+    const ruleSet = rules([
+      slidingWindow({ limit: 1_000_000_000, window: 9_000_000, name: "big-sliding" }),
+      gcra({ limit: 999_999_937, period: 9_000_000, burst: 1_000_000_000, name: "big-gcra" }),
+      tokenBucket({ capacity: 1_000_000_000, refillRate: 7, interval: "1d", name: "big-bucket" }),
+      fixedWindow({ limit: 1_000_000_000, window: "3650d", name: "big-fixed" }),
+    ]);
+    const random = seeded(99);
+    let stored: KeyState | undefined;
+    let now = Date.UTC(2031, 5, 1) + 12_345;
+    for (let step = 0; step < 120; step++) {
+      now += random.pick([0, 1, 999, 4_500_000, 8_999_999, 31_536_000_000]);
+      const cost = random.pick([0, 1, 7, 123_456_789, 999_999_999, 1_000_000_000]);
+      const want = applyRules(ruleSet, stored, cost, now, true);
+      if (want.write) stored = want.write;
+      const got = await store.apply({ key: "diff:big", rules: ruleSet, cost, now, consume: true, signal: undefined });
+      expect(got.outcomes, `step ${step} cost ${cost} now ${now}`).toEqual(want.outcomes);
+    }
+  });
+
+  it("state written by another algorithm under the same rule name counts as absent, not as an error", async () => {
+    const store = upstashStore({ url: backend.url, token: backend.token });
+    const now = Date.UTC(2031, 2, 1);
+    const request = { key: "diff:renamed", cost: 1, now, consume: true, signal: undefined };
+    await store.apply({ ...request, rules: rules([fixedWindow({ limit: 3, window: "1h", name: "x" })]) });
+    const sliding = rules([slidingWindow({ limit: 3, window: "1h", name: "x" })]);
+    expect(await store.apply({ ...request, rules: sliding })).toEqual({
+      outcomes: applyRules(sliding, undefined, 1, now, true).outcomes,
+      now,
+    });
+  });
+
+  it('clock: "redis" decides at Redis TIME and returns it as `now`', async () => {
+    const store = upstashStore({ url: backend.url, token: backend.token, clock: "redis" });
+    const [rule] = rules([fixedWindow({ limit: 3, window: "1h" })]);
+    const before = Date.now();
+    const got = await store.apply({
+      key: "diff:clock",
+      rules: [rule!],
+      cost: 1,
+      now: 0,
+      consume: true,
+      signal: undefined,
+    });
+    const after = Date.now();
+    expect(got.now).toBeGreaterThanOrEqual(before - 5);
+    expect(got.now).toBeLessThanOrEqual(after + 5);
+    expect(got.outcomes).toEqual(applyRules([rule!], undefined, 1, got.now, true).outcomes);
+  });
+});

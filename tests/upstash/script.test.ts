@@ -1,0 +1,23 @@
+import { createHash } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { SCRIPT_ALGORITHMS, UPSTASH_SCRIPT, UPSTASH_SCRIPT_SHA1 } from "../../src/stores/upstash-script.ts";
+
+describe("the Upstash Lua script", () => {
+  it("has the pinned SHA-1 (update UPSTASH_SCRIPT_SHA1 whenever the script changes)", () => {
+    expect(createHash("sha1").update(UPSTASH_SCRIPT).digest("hex")).toBe(UPSTASH_SCRIPT_SHA1);
+  });
+
+  it("touches only KEYS[1] and documents every input", () => {
+    const calls = [...UPSTASH_SCRIPT.matchAll(/redis\.call\("(\w+)"(?:, (\w+))?/g)].map((m) => [m[1], m[2]]);
+    expect(calls).toEqual([
+      ["TIME", undefined],
+      ["GET", "key"],
+      ["SET", "key"],
+    ]);
+    expect(UPSTASH_SCRIPT).toMatch(/local key = KEYS\[1\]\n/);
+    for (const input of ["KEYS[1]", "ARGV[1]", "ARGV[2]", "ARGV[3]", "ARGV[4]", "ARGV[5…]"]) {
+      expect(UPSTASH_SCRIPT).toContain(`-- ${input}`);
+    }
+    expect(Object.values(SCRIPT_ALGORITHMS)).toEqual([1, 2, 3, 4]);
+  });
+});
