@@ -7,7 +7,8 @@ const sizes: { name: string; bytes: number; gzipBytes: number }[] = [];
 
 describe("every public entry point bundles for edge runtimes with no Node API", () => {
   for (const entry of entryPoints()) {
-    const reason = NOT_EDGE[entry.subpath] ?? (entry.exists ? undefined : `${relative(ROOT, entry.file)} is not on this branch yet`);
+    const reason =
+      NOT_EDGE[entry.subpath] ?? (entry.exists ? undefined : `${relative(ROOT, entry.file)} is not on this branch yet`);
     it.skipIf(reason !== undefined)(`${entry.specifier}${reason ? ` (skipped: ${reason})` : ""}`, async () => {
       const plain = await bundle(entry.file);
       expect(forbiddenImports(entry.subpath, plain.externalImports)).toEqual([]);
@@ -49,6 +50,8 @@ describe("bundle budget (minified, gzipped)", () => {
 
 afterAll(() => {
   const width = Math.max(...sizes.map((s) => s.name.length));
-  const lines = sizes.map((s) => `  ${s.name.padEnd(width)}  ${kb(s.bytes).padStart(9)} min  ${kb(s.gzipBytes).padStart(8)} gzip`);
+  const lines = sizes.map(
+    (s) => `  ${s.name.padEnd(width)}  ${kb(s.bytes).padStart(9)} min  ${kb(s.gzipBytes).padStart(8)} gzip`,
+  );
   console.log(`Bundle sizes (esbuild, platform browser, minified; gzip level 6):\n${lines.join("\n")}`);
 });

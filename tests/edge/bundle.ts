@@ -32,10 +32,18 @@ export interface EntryPoint {
 
 /** Every public entry point, read from package.json's `exports`. */
 export function entryPoints(): EntryPoint[] {
-  const pkg = JSON.parse(readFileSync(`${ROOT}package.json`, "utf8")) as { name: string; exports: Record<string, string> };
+  const pkg = JSON.parse(readFileSync(`${ROOT}package.json`, "utf8")) as {
+    name: string;
+    exports: Record<string, string>;
+  };
   return Object.entries(pkg.exports).map(([subpath, target]) => {
     const file = `${ROOT}${target.replace(/^\.\//, "")}`;
-    return { subpath, specifier: subpath === "." ? pkg.name : `${pkg.name}${subpath.slice(1)}`, file, exists: existsSync(file) };
+    return {
+      subpath,
+      specifier: subpath === "." ? pkg.name : `${pkg.name}${subpath.slice(1)}`,
+      file,
+      exists: existsSync(file),
+    };
   });
 }
 
