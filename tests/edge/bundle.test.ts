@@ -48,6 +48,12 @@ describe("bundle budget (minified, gzipped)", () => {
   });
 });
 
+it("for scale: the same Worker with @upstash/ratelimit and @upstash/redis (measured, not limited)", async () => {
+  const worker = await bundle(`${FIXTURES}worker-upstash-ratelimit.ts`, { minify: true });
+  sizes.push({ name: "For scale: @upstash/ratelimit Worker", bytes: worker.bytes, gzipBytes: worker.gzipBytes });
+  expect(worker.gzipBytes).toBeGreaterThan(0);
+});
+
 afterAll(() => {
   const width = Math.max(...sizes.map((s) => s.name.length));
   const lines = sizes.map(
