@@ -46,6 +46,18 @@ export default defineConfig({
           hookTimeout: 60_000,
         },
       },
+      {
+        // Adapters for edge runtimes, bundles of every entry point, and runs inside Vercel's EdgeVM (started
+        // directly: vitest's edge-runtime environment leaks Node globals, so it could not catch their use).
+        extends: true,
+        test: {
+          name: "edge",
+          environment: "node",
+          include: ["tests/edge/**/*.test.ts"],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
     ],
   },
 });

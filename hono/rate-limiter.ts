@@ -1,0 +1,126 @@
+import type { Context, MiddlewareHandler } from "hono";
+import type { Decision } from "../src/decision.ts";
+import { type HeaderFormat, rateLimitHeaders } from "../src/http/headers.ts";
+import { clientIp, type Platform } from "../src/http/identity.ts";
+import { deniedResponse } from "../src/http/responses.ts";
+import type { RateLimiter } from "../src/limiter.ts";
+
+declare module "hono" {
+  interface ContextVariableMap {
+    /** The decision `rateLimiter()` made for this request (absent when it skipped a request without a key). */
+    rateLimit: Decision;
+  }
+}
+
+/** What the middleware does with a request whose key cannot be found. */
+export type MissingKeyPolicy = "shared" | "deny" | "skip";
+
+export interface RateLimiterOptions {
+  /**
+   * The limiter, or a function of the context that builds it (on Workers, bindings live in `c.env`); the function
+   * runs once per `c.env` object.
+   */
+  limiter: RateLimiter | ((c: Context) => RateLimiter);
+  /**
+   * The key of a request. Default: the client IP from the header `platform` names. Prefer an authenticated
+   * principal (user id, API key) when there is one. Return `undefined` when there is none; `missingKey` decides.
+   */
+  key?: (c: Context) => string | undefined | Promise<string | undefined>;
+  /**
+   * Where the app runs, which decides the header the default `key` trusts (default `"cloudflare"`):
+   * `"cloudflare"` reads `CF-Connecting-IP`, `"vercel"` reads `x-real-ip`, `"proxy"` the `X-Forwarded-For` hop
+   * of your own proxy. On Node, Bun or Deno without such a proxy these headers come from the client and can be
+   * forged: pass `key` instead (e.g. from Hono's `getConnInfo`).
+   */
+  platform?: Platform;
+  /** Units a request uses, a whole number ≥ 0 (default 1). */
+  cost?: number | ((c: Context) => number);
+  /**
+   * Without a key (default `"shared"`): `"shared"` counts all such requests in one bucket, `"unknown"`;
+   * `"deny"` answers 400; `"skip"` calls the next handler unlimited.
+   */
+  missingKey?: MissingKeyPolicy;
+  /** RateLimit header syntax (default `"draft-8"`). */
+  format?: HeaderFormat;
+}
+
+const FORMATS: readonly HeaderFormat[] = ["draft-8", "draft-7", "draft-6", "legacy"];
+
+/**
+ * Hono middleware: limits every request it sees, puts the decision in `c.get("rateLimit")`, adds RateLimit
+ * headers to every response, and answers a denied request itself with a 429 `application/problem+json` and
+ * `Retry-After` (a 503 when the store failed and the limiter's policy is `"deny"`) without calling `next`.
+ */
+export function rateLimiter(options: RateLimiterOptions): MiddlewareHandler {
+  const { format = "draft-8", missingKey = "shared", platform = "cloudflare" } = options ?? ({} as RateLimiterOptions);
+  const problems: string[] = [];
+  if (typeof options?.limiter !== "function" && typeof options?.limiter?.limit !== "function") {
+    problems.push("limiter must be a limiter from createRateLimiter() or a function of the context that returns one");
+  }
+  if (!["shared", "deny", "skip"].includes(missingKey)) problems.push(`missingKey must be "shared", "deny" or "skip"`);
+  if (!FORMATS.includes(format)) problems.push(`format must be one of ${FORMATS.join(", ")}`);
+  if (!["cloudflare", "vercel", "proxy"].includes(platform))
+    problems.push(`platform must be "cloudflare", "vercel" or "proxy"`);
+  if (problems.length > 0) throw new TypeError(`[edgelimit] [hono] rateLimiter: ${problems.join("; ")}`);
+  const limiterOf = perEnv(options.limiter);
+  const keyOf = options.key ?? ((c: Context) => clientIp(c.req.raw, { platform }));
+
+  return async (c, next) => {
+    let key = await keyOf(c);
+    if (key === undefined || key === "") {
+      if (missingKey === "skip") return next();
+      if (missingKey === "deny") return missingKeyResponse();
+      key = "unknown";
+    }
+    const cost = typeof options.cost === "function" ? options.cost(c) : (options.cost ?? 1);
+    const decision = await limiterOf(c).limit(key, { cost });
+    c.set("rateLimit", decision);
+    if (!decision.allowed) return deniedResponse(decision, { format });
+    await next();
+    setHeaders(c, rateLimitHeaders(decision, format));
+  };
+}
+
+function setHeaders(c: Context, headers: Record<string, string>): void {
+  try {
+    for (const [name, value] of Object.entries(headers)) c.res.headers.set(name, value);
+  } catch {
+    // The handler returned a response with immutable headers (one from fetch()): send a mutable copy.
+    if (c.res.status === 101) return; // a WebSocket upgrade lives only in the original response
+    const copy = new Response(c.res.body, c.res);
+    for (const [name, value] of Object.entries(headers)) copy.headers.set(name, value);
+    c.res = undefined;
+    c.res = copy;
+  }
+}
+
+function perEnv(limiter: RateLimiterOptions["limiter"]): (c: Context) => RateLimiter {
+  if (typeof limiter !== "function") return () => limiter;
+  const built = new WeakMap<object, RateLimiter>();
+  let plain: RateLimiter | undefined; // for an env that cannot be a WeakMap key (undefined on Node)
+  return (c) => {
+    const env: unknown = c.env;
+    if (typeof env !== "object" || env === null) {
+      plain ??= limiter(c);
+      return plain;
+    }
+    let found = built.get(env);
+    if (!found) {
+      found = limiter(c);
+      built.set(env, found);
+    }
+    return found;
+  };
+}
+
+function missingKeyResponse(): Response {
+  const body = {
+    title: "Bad Request",
+    status: 400,
+    detail: "The request carries no client identity to rate limit by.",
+  };
+  return new Response(JSON.stringify(body), {
+    status: 400,
+    headers: { "Content-Type": "application/problem+json", "Cache-Control": "no-store" },
+  });
+}
