@@ -14,6 +14,17 @@ export default defineConfig({
           testTimeout: 20_000,
         },
       },
+      {
+        extends: true,
+        test: {
+          name: "dynamodb",
+          environment: "node",
+          include: ["tests/dynamodb/**/*.test.ts"],
+          globalSetup: ["tests/dynamodb/global-setup.ts"],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
     ],
   },
 });
