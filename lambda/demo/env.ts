@@ -5,10 +5,10 @@
 export const DEMO_ENV = Object.freeze({
   /** The DynamoDB table (`!Ref LimiterTable`). Required. */
   tableName: "TABLE_NAME",
-  /** Requests per window per client, a whole number (`fixedWindow`'s `limit`). Required. */
+  /** Requests per period per client, a whole number (`gcra`'s `limit`; its burst too). Required. */
   limit: "RATE_LIMIT",
-  /** The window, a duration such as `60s` or `1m`. Required. */
-  window: "RATE_WINDOW",
+  /** The period, a duration such as `60s` or `1m`. Required. */
+  period: "RATE_PERIOD",
   /** How the authorizer answers HTTP API events: `simple`, `iam` or `allow-with-context`. Required. */
   httpApiMode: "HTTP_API_MODE",
 });
