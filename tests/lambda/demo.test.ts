@@ -1,11 +1,15 @@
 // The demo handlers that template.yaml deploys, imported as Lambda would (module scope = cold start) with
 // the environment the template sets, against DynamoDB Local.
+import { mkdirSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { build } from "esbuild";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from "vitest";
 import type { PolicyResult, SimpleResult } from "../../lambda/index.ts";
 import { client, createTable } from "../dynamodb/tables.ts";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../support/dynamodb-local.ts";
 import { httpApiAuthorizerEvent, proxyV2Event, restRequestEvent } from "./events.ts";
-import { loadTemplate } from "./template.ts";
+import { loadTemplate, ROOT } from "./template.ts";
 
 const saved = { ...process.env };
 const db = client();
@@ -70,5 +74,33 @@ describe("demo handlers", () => {
     await expect(import("../../lambda/demo/authorizer.ts")).rejects.toThrow(
       "[edgelimit] [lambda] demo: environment variable TABLE_NAME is not set",
     );
+  });
+
+  it("builds with the template's esbuild properties into the file its Handler names, which answers", async () => {
+    const template = loadTemplate();
+    const fn = template.Resources.AuthorizerFunction;
+    const props = fn.Metadata.BuildProperties;
+    // Under the repo so that the external @aws-sdk resolves from node_modules, as the runtime's copy would.
+    const outdir = join(ROOT, "node_modules/.cache/edgelimit-sam-build");
+    rmSync(outdir, { recursive: true, force: true });
+    mkdirSync(outdir, { recursive: true });
+    await build({
+      entryPoints: props.EntryPoints.map((entry: string) => join(ROOT, fn.Properties.CodeUri, entry)),
+      bundle: true,
+      platform: "node",
+      format: "cjs", // SAM's default
+      minify: props.Minify,
+      target: props.Target,
+      external: props.External,
+      outdir,
+      logLevel: "silent",
+    });
+    const [file, exported] = fn.Properties.Handler.split(".");
+    deployEnvironment("AuthorizerFunction", inject("dynamoDbEndpoint"));
+    const bundle = createRequire(import.meta.url)(join(outdir, `${file}.js`));
+    const result = (await bundle[exported](restRequestEvent("192.0.2.20"))) as PolicyResult;
+    expect(result.policyDocument.Statement[0].Effect).toBe("Allow");
+    expect(result.context).toMatchObject({ rl_status: "allowed", rl_limit: 2, rl_remaining: 1 });
+    rmSync(outdir, { recursive: true, force: true });
   });
 });
