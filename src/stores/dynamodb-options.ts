@@ -24,11 +24,14 @@ export interface DynamoDbStoreOptions {
   client: DynamoDbClient;
   /** A table made with `createTableInput(tableName)`: partition key `pk` (string), TTL on `expiresAt`. */
   tableName: string;
-  /** Conditional writes tried per decision before a contention `StoreError` (default 8). */
+  /**
+   * Conditional writes tried per decision before a contention `StoreError` (default 10: with the default
+   * backoff that is about the limiter's default 1 s budget).
+   */
   maxAttempts?: number;
   /** Full-jitter backoff between lost writes: a random wait in [0, min(cap, base × 2^(n−1))] ms (default 10). */
   backoffBaseMs?: number;
-  /** Longest backoff wait, ms (default 200). */
+  /** Longest backoff wait, ms (default 500). */
   backoffCapMs?: number;
   /** Keys whose last seen item is kept in memory (default 10 000; 0 turns the cache off). */
   cacheSize?: number;
@@ -53,9 +56,9 @@ const TABLE_NAME = /^[a-zA-Z0-9_.-]{3,255}$/;
 /** The options with their defaults, frozen; throws a `ConfigError` listing every problem. */
 export function resolveOptions(options: DynamoDbStoreOptions): ResolvedOptions {
   const config = Object.freeze({
-    maxAttempts: 8,
+    maxAttempts: 10,
     backoffBaseMs: 10,
-    backoffCapMs: 200,
+    backoffCapMs: 500,
     cacheSize: 10_000,
     confirmDenialsAfterMs: 1000,
     coldKey: "write" as const,

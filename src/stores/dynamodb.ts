@@ -6,6 +6,8 @@ import { SeenItems } from "./dynamodb-cache.ts";
 import { isConditionFailure, storeError } from "./dynamodb-errors.ts";
 import { ATTRIBUTES, decodeItem, encodeState, type Item } from "./dynamodb-item.ts";
 import { type DynamoDbStoreOptions, resolveOptions, type SendOptions } from "./dynamodb-options.ts";
+import { batchPerKey } from "./key-batches.ts";
+import { sleep, untilAllAbort } from "./signals.ts";
 import { storageKey } from "./storage-key.ts";
 
 export { ATTRIBUTES, createTableInput, timeToLiveInput } from "./dynamodb-item.ts";
@@ -25,28 +27,9 @@ export function dynamoDbStore(options: DynamoDbStoreOptions): Store {
   const config = resolveOptions(options);
   const { client, tableName } = config;
   const seen = new SeenItems(config.cacheSize);
-  // Decisions on one key within this isolate run one after another: a conflict the isolate can foresee
-  // costs no failed write, and each decision starts from the item the previous one wrote.
-  const queues = new Map<string, Promise<void>>();
-  async function serialized<T>(pk: string, signal: AbortSignal | undefined, run: () => Promise<T>): Promise<T> {
-    const previous = queues.get(pk) ?? Promise.resolve();
-    const result = previous.then(() => {
-      // A caller that gave up while queued must not consume: the limiter has already answered it.
-      signal?.throwIfAborted();
-      return run();
-    });
-    const tail = result.then(
-      () => {},
-      () => {},
-    );
-    queues.set(pk, tail);
-    try {
-      return await result;
-    } finally {
-      if (queues.get(pk) === tail) queues.delete(pk);
-    }
-  }
-
+  // Decisions on one key within this isolate are batched: while one write is in flight, the next calls
+  // wait and then go in one write together, so an isolate never loses a conditional write to itself.
+  const consumeBatch = batchPerKey(consume);
   const send = async <T>(call: () => Promise<T>): Promise<T> => {
     try {
       return await call();
@@ -109,28 +92,58 @@ export function dynamoDbStore(options: DynamoDbStoreOptions): Store {
       const item = await read(pk, now, signal);
       return { outcomes: applyRules(rules, item?.state, cost, now, false).outcomes, now };
     }
-    return serialized(pk, signal, () => consume(pk, request));
+    return consumeBatch(pk, request);
   }
 
-  async function consume(pk: string, request: StoreRequest): Promise<StoreResponse> {
-    const { rules, cost, now, signal } = request;
+  /**
+   * Decides a batch of calls on one key, in order, as if one after another, and writes the result once.
+   * A denial needs no write; it is final when computed from an item read (or written) during this batch, or
+   * from a cached item seen less than `confirmDenialsAfterMs` ago; otherwise the item is read once first.
+   */
+  async function consume(pk: string, requests: StoreRequest[]): Promise<PromiseSettledResult<StoreResponse>[]> {
+    const results: PromiseSettledResult<StoreResponse>[] = [];
+    const now = Math.max(...requests.map((r) => r.now));
+    const signal = untilAllAbort(requests.map((r) => r.signal));
     const cached = seen.get(pk);
     let item = cached?.item;
-    // Whether `item` came from DynamoDB during this decision (or recently enough to trust a denial from it).
     let confirmed = cached === undefined || now - cached.seenAt < config.confirmDenialsAfterMs;
     if (cached === undefined && config.coldKey === "read") item = await read(pk, now, signal);
+    let open = requests.map((_, i) => i);
     for (let attempt = 1; ; attempt++) {
-      const { outcomes, write: next } = applyRules(rules, item?.state, cost, now, true);
-      if (next === undefined) {
-        if (confirmed || item === undefined) return { outcomes, now };
+      // A caller that gave up has had its answer from the limiter already: it must not consume.
+      open = open.filter((i) => {
+        const gaveUp = requests[i]!.signal;
+        if (gaveUp?.aborted) results[i] = { status: "rejected", reason: gaveUp.reason };
+        return !gaveUp?.aborted;
+      });
+      if (open.length === 0) return results;
+      let state = item?.state;
+      let changed = false;
+      const outcomes = open.map((i) => {
+        const { rules, cost, now } = requests[i]!;
+        const applied = applyRules(rules, state, cost, now, true);
+        if (applied.write) {
+          state = applied.write;
+          changed = true;
+        }
+        return applied.outcomes;
+      });
+      const settle = () => {
+        open.forEach((i, j) => {
+          results[i] = { status: "fulfilled", value: { outcomes: outcomes[j]!, now: requests[i]!.now } };
+        });
+        return results;
+      };
+      if (!changed || state === undefined) {
+        if (confirmed || item === undefined) return settle();
         item = await read(pk, now, signal);
         confirmed = true;
         continue;
       }
       try {
-        const version = await write(pk, next, item, signal);
-        seen.set(pk, { version, state: next }, now);
-        return { outcomes, now };
+        const version = await write(pk, state, item, signal);
+        seen.set(pk, { version, state }, now);
+        return settle();
       } catch (error) {
         if (!isConditionFailure(error)) throw error;
         // Another writer got there first (or the item exists, or a reset deleted it): its item is current.
@@ -182,19 +195,4 @@ export function dynamoDbStore(options: DynamoDbStoreOptions): Store {
  */
 function firstVersion(): number {
   return 1 + Math.floor(Math.random() * 2 ** 40);
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", abort);
-      resolve();
-    }, ms);
-    function abort() {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    }
-    signal?.addEventListener("abort", abort, { once: true });
-  });
 }
