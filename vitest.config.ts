@@ -58,6 +58,17 @@ export default defineConfig({
           hookTimeout: 60_000,
         },
       },
+      {
+        extends: true,
+        test: {
+          name: "lambda",
+          environment: "node",
+          include: ["tests/lambda/**/*.test.ts"],
+          globalSetup: ["tests/dynamodb/global-setup.ts"],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
     ],
   },
 });

@@ -15,7 +15,7 @@ export { type Duration, parseDuration } from "./duration.ts";
 export { ConfigError, RateLimitError, StoreError } from "./errors.ts";
 export { type HeaderFormat, rateLimitHeaders } from "./http/headers.ts";
 export { type ClientIpOptions, clientIp, type HasHeaders, ipKey, type Platform } from "./http/identity.ts";
-export { type DeniedResponseOptions, deniedResponse } from "./http/responses.ts";
+export { type DeniedBody, type DeniedResponseOptions, deniedBody, deniedResponse } from "./http/responses.ts";
 export {
   type AcquireOptions,
   createRateLimiter,

@@ -1,4 +1,4 @@
-import type { Decision } from "../decision.ts";
+import type { Decision, RuleDecision } from "../decision.ts";
 import { type HeaderFormat, rateLimitHeaders } from "./headers.ts";
 
 export interface DeniedResponseOptions {
@@ -20,22 +20,44 @@ export function deniedResponse(decision: Decision, options: DeniedResponseOption
   for (const [name, value] of Object.entries(rateLimitHeaders(decision, options.format))) headers.set(name, value);
   headers.set("Content-Type", "application/problem+json");
   headers.set("Cache-Control", "no-store");
-  const retry = headers.get("Retry-After");
-  const body = decision.degraded
-    ? {
-        title: "Service Unavailable",
-        status: 503,
-        detail: "The rate limiter could not reach its store, so this request was not let through. Try again shortly.",
-      }
-    : {
-        type: QUOTA_EXCEEDED,
-        title: "Too Many Requests",
-        status: 429,
-        detail:
-          decision.reason === "exceeds-capacity"
-            ? "This request costs more than the quota allows at once; it can never succeed as it is."
-            : `Quota exceeded; retry in ${retry ?? "a few"} seconds.`,
-        "violated-policies": decision.rules.filter((r) => !r.allowed).map((r) => r.name),
-      };
+  const body = deniedBody(decision, headers.get("Retry-After") ?? undefined);
   return new Response(JSON.stringify(body), { status: body.status, headers });
+}
+
+/** An RFC 9457 problem for a denied decision, as `deniedResponse` sends it (`status`: 429, or 503 when degraded). */
+export interface DeniedBody {
+  readonly type?: string;
+  readonly title: string;
+  readonly status: 429 | 503;
+  readonly detail: string;
+  readonly "violated-policies"?: readonly string[];
+}
+
+/**
+ * The `application/problem+json` body for a denied decision, for adapters that build their own response
+ * (Lambda proxy results). `retryAfter` is the `Retry-After` value in seconds, quoted in `detail`.
+ */
+export function deniedBody(
+  decision: Pick<Decision, "degraded" | "reason"> & {
+    readonly rules: readonly Pick<RuleDecision, "name" | "allowed">[];
+  },
+  retryAfter: string | undefined,
+): DeniedBody {
+  if (decision.degraded) {
+    return {
+      title: "Service Unavailable",
+      status: 503,
+      detail: "The rate limiter could not reach its store, so this request was not let through. Try again shortly.",
+    };
+  }
+  return {
+    type: QUOTA_EXCEEDED,
+    title: "Too Many Requests",
+    status: 429,
+    detail:
+      decision.reason === "exceeds-capacity"
+        ? "This request costs more than the quota allows at once; it can never succeed as it is."
+        : `Quota exceeded; retry in ${retryAfter ?? "a few"} seconds.`,
+    "violated-policies": decision.rules.filter((r) => !r.allowed).map((r) => r.name),
+  };
 }
