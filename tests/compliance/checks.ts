@@ -59,6 +59,7 @@ export function limiterFor(context: CheckContext, rules: RuleInput[], clock: () 
     prefix: context.prefix,
     clock,
     onStoreError: "throw",
+    timeout: 10_000, // a loaded CI machine must not turn a slow answer into a failure
     denyCache: false,
     circuitBreaker: false,
   });

@@ -36,6 +36,7 @@ function isolate(rules: RuleInput[], now: () => number, options: Partial<DynamoD
     onStoreError: "throw",
     prefix: "req",
     denyCache: false,
+    timeout: 10_000,
   });
   return { limiter, wire };
 }

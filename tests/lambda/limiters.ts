@@ -26,6 +26,7 @@ export function dynamoLimiter(
     rules: [fixedWindow({ limit, window: "1m", name: "per-minute" })],
     prefix: `t${++limiters}`,
     clock: () => T0,
+    timeout: 10_000, // decisions under test must come from the store, even on a loaded machine
     ...options,
   });
 }

@@ -72,7 +72,12 @@ describe("commands billed per decision (INFO commandstats on the real redis-serv
 
   it('clock: "redis" adds TIME: 4 per allowed decision, 3 per denied one', async () => {
     const store = upstashStore({ url: backend.url, token: backend.token, clock: "redis" });
-    const limiter = createRateLimiter({ store, rules: [fixedWindow({ limit: 1, window: "1h" })], prefix: "cmd" });
+    const limiter = createRateLimiter({
+      store,
+      rules: [fixedWindow({ limit: 1, window: "1h" })],
+      prefix: "cmd",
+      timeout: 10_000,
+    });
     await limiter.peek("warm-up");
     expect(await commandsDuring(() => limiter.limit("redis-clock"))).toEqual({ ...ALLOWED, time: 1 });
     expect(await commandsDuring(() => limiter.limit("redis-clock"))).toEqual({ ...DENIED, time: 1 });
@@ -110,7 +115,13 @@ describe("HTTP requests per decision", () => {
     it(`${name}: 1 per decision, 2 for the first after SCRIPT FLUSH, 0 for a repeated denial`, async () => {
       const { options, requests } = make();
       const rules = [gcra({ limit: 2, period: "1m" }), fixedWindow({ limit: 10, window: "1h" })];
-      const limiter = createRateLimiter({ store: upstashStore(options), rules, clock: () => T, prefix: "http" });
+      const limiter = createRateLimiter({
+        store: upstashStore(options),
+        rules,
+        clock: () => T,
+        prefix: "http",
+        timeout: 10_000,
+      });
       await admin.send([["SCRIPT", "FLUSH"]]);
       const counts: number[] = [];
       for (const call of [
