@@ -1,4 +1,5 @@
 import { ConfigError, StoreError } from "../src/errors.ts";
+import { ioGuard } from "../src/resilience/guard.ts";
 import type { Algorithm } from "../src/rules.ts";
 import type { Store, StoreRequest, StoreResponse } from "../src/store.ts";
 import { storageKey } from "../src/stores/storage-key.ts";
@@ -72,6 +73,7 @@ export function durableObjectStore(namespace: RateLimiterNamespace, options: Dur
 
   return Object.freeze({
     name: NAME,
+    guard: ioGuard,
     algorithms: ALGORITHMS,
     async apply(request: StoreRequest): Promise<StoreResponse> {
       const name = await storageKey(request.key, config.maxNameBytes);

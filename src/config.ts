@@ -2,6 +2,7 @@ import type { Decision } from "./decision.ts";
 import { type Duration, describe, parseDuration } from "./duration.ts";
 import { ConfigError, type StoreError } from "./errors.ts";
 import type { CircuitBreakerOptions } from "./resilience/circuit-breaker.ts";
+import type { GuardConfig } from "./resilience/guard.ts";
 import { normalizeRule, type Rule, type RuleInput } from "./rules.ts";
 import type { Store } from "./store.ts";
 
@@ -26,7 +27,8 @@ export interface RateLimiterOptions {
   circuitBreaker?: CircuitBreakerOptions | false;
   /**
    * Remembers denied keys in this isolate until the store could allow them, answering repeats with no round
-   * trip (`reason: "cached"`). Default `{ maxKeys: 10_000 }`; `false` turns it off. Not used with local stores.
+   * trip (`reason: "cached"`). Default `{ maxKeys: 10_000 }`; `false` turns it off. Stores without I/O ignore it,
+   * as they do `timeout`, `circuitBreaker` and `onStoreError` (they cannot fail).
    */
   denyCache?: { maxKeys?: number } | false;
   /** Budget for one store call (default 1000 ms); past it the call is aborted and the failure policy answers. */
@@ -59,7 +61,9 @@ export interface RateLimiterConfig {
   /** The fallback store's name, when `onStoreError` is `"fallback"`. */
   readonly fallbackStore: string | undefined;
   readonly timeoutMs: number;
-  readonly circuitBreaker: { readonly failureThreshold: number; readonly cooldownMs: number } | undefined;
+  /** The circuit breaker's settings (stores that do I/O only). */
+  readonly circuitBreaker: GuardConfig["circuitBreaker"];
+  /** Keys the deny cache may hold; 0 when it is off (always, for stores without I/O). */
   readonly denyCacheKeys: number;
 }
 
@@ -102,22 +106,6 @@ export function validateOptions(options: RateLimiterOptions): RateLimiterConfig 
       problems.push(`onStoreError.fallback: the ${fallback.name} store does not support ${rule.algorithm}`);
     }
   }
-  const breaker = options?.circuitBreaker ?? {};
-  let circuitBreaker: RateLimiterConfig["circuitBreaker"];
-  if (breaker !== false) {
-    const failureThreshold = breaker.failureThreshold ?? 5;
-    const cooldownMs = parseDuration(breaker.cooldown ?? 10_000);
-    if (!Number.isInteger(failureThreshold) || failureThreshold < 1) {
-      problems.push(`circuitBreaker.failureThreshold: expected a whole number ≥ 1, got ${describe(failureThreshold)}`);
-    }
-    if (typeof cooldownMs === "string") problems.push(`circuitBreaker.cooldown: ${cooldownMs}`);
-    else circuitBreaker = Object.freeze({ failureThreshold, cooldownMs });
-  }
-  const cache = options?.denyCache ?? {};
-  const denyCacheKeys = cache === false || store?.local ? 0 : (cache.maxKeys ?? 10_000);
-  if (!Number.isInteger(denyCacheKeys) || denyCacheKeys < 0) {
-    problems.push(`denyCache.maxKeys: expected a whole number ≥ 1, got ${describe(denyCacheKeys)}`);
-  }
   const timeoutMs = parseDuration(options?.timeout ?? 1000);
   if (typeof timeoutMs === "string") problems.push(`timeout: ${timeoutMs}`);
   else if (timeoutMs < 1) problems.push("timeout: must be at least 1ms");
@@ -125,6 +113,10 @@ export function validateOptions(options: RateLimiterOptions): RateLimiterConfig 
     if (options?.[hook] !== undefined && typeof options[hook] !== "function") {
       problems.push(`${hook}: expected a function, got ${describe(options[hook])}`);
     }
+  }
+  const guard = store?.guard?.check(options, problems) ?? { circuitBreaker: undefined, denyCacheKeys: 0 };
+  if (store && !store.local && !store.guard) {
+    problems.push(`store: "${store.name}" neither decides locally (local) nor guards its I/O (guard: ioGuard)`);
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
@@ -134,7 +126,6 @@ export function validateOptions(options: RateLimiterOptions): RateLimiterConfig 
     onStoreError: fallback ? "fallback" : (policy as "allow" | "deny" | "throw"),
     fallbackStore: fallback?.name,
     timeoutMs: timeoutMs as number,
-    circuitBreaker,
-    denyCacheKeys,
+    ...guard,
   });
 }

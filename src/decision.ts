@@ -115,21 +115,3 @@ export function tooLarge(
   );
   return { ...combine(infos, withCost, now), reason: "exceeds-capacity" };
 }
-
-/** The failure policy's answer when the store did not decide: no real numbers, so `remaining` is 0. */
-export function degraded(infos: readonly RuleInfo[], allowed: boolean, reason: Reason, now: number): Decision {
-  const retryAfterMs = allowed ? 0 : 1000;
-  const perRule = infos.map((info) => ruleDecision(info, { allowed, remaining: 0, resetAt: now, retryAfterMs }));
-  const first = perRule[0]!;
-  return {
-    allowed,
-    limit: first.limit,
-    remaining: 0,
-    resetAt: now,
-    retryAfterMs,
-    reason,
-    degraded: true,
-    now,
-    rules: perRule,
-  };
-}

@@ -25,6 +25,7 @@ export {
 } from "./limiter.ts";
 export type { Metrics } from "./metrics.ts";
 export type { CircuitBreakerOptions, CircuitState } from "./resilience/circuit-breaker.ts";
+export { type GuardConfig, type GuardContext, type Guarded, type GuardOptions, ioGuard } from "./resilience/guard.ts";
 export {
   type Algorithm,
   capacityOf,

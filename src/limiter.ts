@@ -1,11 +1,9 @@
 import { type RateLimiterConfig, type RateLimiterOptions, validateOptions } from "./config.ts";
-import { combine, type Decision, degraded, type RuleInfo, tooLarge } from "./decision.ts";
+import { combine, type Decision, type RuleInfo, tooLarge } from "./decision.ts";
 import { type Duration, describe, parseDuration } from "./duration.ts";
-import { ConfigError, StoreError } from "./errors.ts";
+import { ConfigError } from "./errors.ts";
 import { decodeLeases, encodeLeases, leasesTaken } from "./leases.ts";
 import { type Metrics, MetricsRecorder } from "./metrics.ts";
-import { CircuitBreaker } from "./resilience/circuit-breaker.ts";
-import { DenyCache } from "./resilience/deny-cache.ts";
 import { capacityOf, policyOf } from "./rules.ts";
 import type { StoreResponse } from "./store.ts";
 
@@ -45,21 +43,12 @@ export interface RateLimiter {
   readonly config: RateLimiterConfig;
 }
 
-interface Asked {
-  readonly rules: RateLimiterConfig["rules"];
-  readonly cost: number;
-  readonly now: number;
-  readonly consume: boolean;
-  /** The cost the caller asked for, which may exceed capacity (then `cost` is 0 and nothing is consumed). */
-  readonly asked: number;
-}
-
 /** Creates a rate limiter. Throws a `ConfigError` listing every problem of the options. */
 export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const config = validateOptions(options);
-  const { store, onDecision, onError } = options;
+  const { store, onDecision } = options;
   const clock = options.clock ?? Date.now;
-  const { rules, prefix, timeoutMs, onStoreError } = config;
+  const { rules, prefix } = config;
   const infos: RuleInfo[] = rules.map((rule) => ({
     name: rule.name,
     algorithm: rule.algorithm,
@@ -68,38 +57,34 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   }));
   const capacity = Math.min(...infos.map((info) => info.capacity));
   const stats = new MetricsRecorder();
-  const { local } = store;
-  const breaker = config.circuitBreaker
-    ? new CircuitBreaker(config.circuitBreaker.failureThreshold, config.circuitBreaker.cooldownMs)
-    : undefined;
-  const denied = config.denyCacheKeys > 0 ? new DenyCache(config.denyCacheKeys) : undefined;
+  const leasing = rules.some((rule) => rule.algorithm === "concurrency");
+  const fullKey = (key: string) => (prefix === "" ? key : `${prefix}:${key}`);
+  const { local, guard } = store;
   const policy = options.onStoreError;
   const fallback =
     typeof policy === "object"
       ? createRateLimiter({ ...options, store: policy.fallback, onStoreError: "allow", denyCache: false })
       : undefined;
-  const fullKey = (key: string) => (prefix === "" ? key : `${prefix}:${key}`);
-  const leasing = rules.some((rule) => rule.algorithm === "concurrency");
+  const guarded = guard?.create(
+    {
+      store,
+      infos,
+      timeoutMs: config.timeoutMs,
+      clock,
+      stats,
+      answer,
+      fallback:
+        fallback &&
+        ((key, cost, consume) => fallback[consume ? "limit" : "peek"](key, cost === undefined ? {} : { cost })),
+    },
+    options,
+    config,
+  );
 
-  async function callStore<T>(call: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    const controller = new AbortController();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const expired = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        const error = new TimeoutError(store.name, `no answer within ${timeoutMs}ms; the request was aborted`);
-        controller.abort(error);
-        reject(error);
-      }, timeoutMs);
-    });
-    try {
-      return await Promise.race([call(controller.signal), expired]);
-    } finally {
-      if (timer !== undefined) clearTimeout(timer);
+  function request(key: string, limitOptions: LimitOptions | undefined, consume: boolean) {
+    if (typeof key !== "string" || key.length === 0) {
+      throw new ConfigError([`key must be a non-empty string, got ${describe(key)}`]);
     }
-  }
-
-  function request(key: string, limitOptions: LimitOptions | undefined, consume: boolean): Asked {
-    checkKey(key);
     const cost = checkCost(limitOptions?.cost);
     const fits = cost <= capacity;
     return { rules, cost: fits ? cost : 0, now: clock(), consume: consume && fits, asked: cost };
@@ -119,12 +104,16 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     if (decision.allowed) stats.allowed++;
     else stats.denied++;
     if (onDecision) {
-      quietly(() => onDecision({ key, keyHash: fnv1a(key), decision, storeLatencyMs: latency, storeRequests }));
+      try {
+        onDecision({ key, keyHash: fnv1a(key), decision, storeLatencyMs: latency, storeRequests });
+      } catch {
+        // A failing hook must not change the decision.
+      }
     }
     return decision;
   }
 
-  // Stores without I/O decide synchronously: no promise chain, no timer, no latency clock.
+  // A store without I/O decides synchronously: no promise chain, no timer, no latency clock.
   function decideNow(key: string, limitOptions: LimitOptions | undefined, consume: boolean): Promise<Decision> {
     try {
       const asked = request(key, limitOptions, consume);
@@ -137,56 +126,8 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
 
   async function decide(key: string, limitOptions: LimitOptions | undefined, consume: boolean): Promise<Decision> {
     const asked = request(key, limitOptions, consume);
-    const cached = denied?.get(key, asked.asked, asked.now);
-    if (cached) {
-      stats.cacheHits++;
-      return finish(key, cached, 0, 0);
-    }
-    if (breaker && !breaker.allows(asked.now)) {
-      stats.circuitOpen++;
-      const error = new StoreError(store.name, "circuit open after repeated failures; not calling the store");
-      return finish(key, await failed(error, key, limitOptions, consume, asked.now, false), 0, 0);
-    }
-    const started = performance.now();
-    let decision: Decision;
-    try {
-      const response = await callStore((signal) => store.apply({ ...asked, key: fullKey(key), signal }));
-      decision = answer(key, asked.asked, response);
-      breaker?.succeeded();
-      denied?.remember(key, asked.asked, asked.now, decision);
-    } catch (cause) {
-      breaker?.failed(clock());
-      decision = await failed(cause, key, limitOptions, consume, asked.now, true);
-    }
-    const latency = performance.now() - started;
-    stats.recordLatency(latency);
-    return finish(key, decision, latency, 1);
-  }
-
-  async function failed(
-    cause: unknown,
-    key: string,
-    limitOptions: LimitOptions | undefined,
-    consume: boolean,
-    now: number,
-    report: boolean,
-  ): Promise<Decision> {
-    const timedOut = cause instanceof TimeoutError;
-    const error =
-      cause instanceof StoreError ? cause : new StoreError(store.name, `request failed: ${String(cause)}`, { cause });
-    stats.degraded++;
-    if (report) {
-      if (timedOut) stats.timeouts++;
-      else stats.errors++;
-      if (onError) quietly(() => onError(error));
-    }
-    const reason = timedOut ? "timeout" : "store-error";
-    if (fallback) {
-      const decision = await (consume ? fallback.limit(key, limitOptions) : fallback.peek(key, limitOptions));
-      return { ...decision, reason, degraded: true };
-    }
-    if (onStoreError === "throw") throw error;
-    return degraded(infos, onStoreError === "allow", reason, now);
+    const { decision, latency, requests } = await guarded!.decide(key, fullKey(key), asked);
+    return finish(key, decision, latency, requests);
   }
 
   const decideAny = local ? decideNow : decide;
@@ -206,24 +147,23 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   }
 
   async function reset(key: string): Promise<void> {
-    checkKey(key);
-    denied?.delete(key);
+    request(key, undefined, false);
     if (local) return local.reset(prefix, key);
-    await callStore((signal) => store.reset(fullKey(key), signal));
+    guarded!.forget(key);
+    await guarded!.call((signal) => store.reset(fullKey(key), signal));
   }
 
   async function release(key: string, leaseId: string): Promise<void> {
-    checkKey(key);
+    const { now } = request(key, undefined, false);
     const leases = decodeLeases(leaseId, rules);
-    const now = clock();
     if (local) return local.release(prefix, key, { rules, leases, now });
-    await callStore((signal) => store.release!({ key: fullKey(key), rules, leases, now, signal }));
+    await guarded!.call((signal) => store.release!({ key: fullKey(key), rules, leases, now, signal }));
   }
 
   async function health(): Promise<Health> {
     const started = performance.now();
     try {
-      await callStore((signal) => store.ping(signal));
+      await (guarded ? guarded.call((signal) => store.ping(signal)) : store.ping(undefined));
       return { ok: true, store: store.name, latencyMs: performance.now() - started };
     } catch (error) {
       return { ok: false, store: store.name, latencyMs: performance.now() - started, error: String(error) };
@@ -236,20 +176,10 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     reset,
     release,
     acquire,
-    metrics: () => stats.snapshot(breaker?.state ?? "closed"),
+    metrics: () => stats.snapshot(guarded?.circuit() ?? "closed"),
     health,
     config,
   });
-}
-
-class TimeoutError extends StoreError {
-  override name = "TimeoutError";
-}
-
-function checkKey(key: unknown): void {
-  if (typeof key !== "string" || key.length === 0) {
-    throw new ConfigError([`key must be a non-empty string, got ${describe(key)}`]);
-  }
 }
 
 function checkCost(cost: unknown): number {
@@ -265,14 +195,6 @@ function fnv1a(text: string): string {
   let hash = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
   return (hash >>> 0).toString(16).padStart(8, "0");
-}
-
-function quietly(hook: () => void): void {
-  try {
-    hook();
-  } catch {
-    // A failing hook must not change the decision.
-  }
 }
 
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {

@@ -1,4 +1,5 @@
 import type { Lease, RuleOutcome } from "./algorithms/apply.ts";
+import type { ioGuard } from "./resilience/guard.ts";
 import type { Algorithm, Rule } from "./rules.ts";
 
 /** One decision asked of a store: all rules of one key, applied atomically in one round trip. */
@@ -49,6 +50,11 @@ export interface Store {
    * key string is built per decision.
    */
   readonly local?: LocalStore | undefined;
+  /**
+   * Stores that do I/O set `guard: ioGuard` (from `edgelimit`): the time budget, circuit breaker, deny cache and
+   * failure policy for their calls. Kept out of the core so that a Worker using only a local store never bundles it.
+   */
+  readonly guard?: typeof ioGuard | undefined;
   /** Deletes all state of a key. */
   reset(key: string, signal: AbortSignal | undefined): Promise<void>;
   /**

@@ -1,6 +1,7 @@
 import { DeleteItemCommand, GetItemCommand, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
 import { applyRules, type KeyState } from "../algorithms/apply.ts";
 import { StoreError } from "../errors.ts";
+import { ioGuard } from "../resilience/guard.ts";
 import type { Store, StoreRequest, StoreResponse } from "../store.ts";
 import { SeenItems } from "./dynamodb-cache.ts";
 import { isConditionFailure, storeError } from "./dynamodb-errors.ts";
@@ -169,6 +170,7 @@ export function dynamoDbStore(options: DynamoDbStoreOptions): Store {
 
   return Object.freeze({
     name: "dynamodb",
+    guard: ioGuard,
     algorithms: ALGORITHMS,
     apply,
     async reset(key: string, signal: AbortSignal | undefined) {

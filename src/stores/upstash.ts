@@ -1,5 +1,6 @@
 import type { RuleOutcome } from "../algorithms/apply.ts";
 import { ConfigError, StoreError } from "../errors.ts";
+import { ioGuard } from "../resilience/guard.ts";
 import type { Rule } from "../rules.ts";
 import type { Store, StoreRequest, StoreResponse } from "../store.ts";
 import { storageKey } from "./storage-key.ts";
@@ -67,6 +68,7 @@ export function upstashStore(options: UpstashStoreOptions): Store {
 
   return Object.freeze({
     name: NAME,
+    guard: ioGuard,
     algorithms: Object.freeze(Object.keys(SCRIPT_ALGORITHMS) as (keyof typeof SCRIPT_ALGORITHMS)[]),
     async apply(request: StoreRequest): Promise<StoreResponse> {
       const { rules, cost, now, consume, signal } = request;

@@ -1,4 +1,12 @@
-import { applyRelease, applyRules, evaluate, type KeyState, type RuleState, type Store } from "../../src/index.ts";
+import {
+  applyRelease,
+  applyRules,
+  evaluate,
+  ioGuard,
+  type KeyState,
+  type RuleState,
+  type Store,
+} from "../../src/index.ts";
 
 /** Ways to break the reference store on purpose, each a bug seen in real rate limiters. */
 export type Flaw =
@@ -17,6 +25,7 @@ export function referenceStore(flaw?: Flaw): Store {
   const keys = new Map<string, KeyState>();
   return {
     name: flaw ? `broken (${flaw})` : "reference",
+    guard: ioGuard, // behaves as a remote store: decisions go through the limiter's I/O path
     algorithms: ["fixedWindow", "slidingWindow", "tokenBucket", "gcra", "concurrency"],
     async apply({ key, rules, cost, now, consume }) {
       let stored = keys.get(key);

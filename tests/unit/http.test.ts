@@ -6,6 +6,7 @@ import {
   deniedResponse,
   fixedWindow,
   gcra,
+  ioGuard,
   ipKey,
   parseDuration,
   rateLimitHeaders,
@@ -80,7 +81,7 @@ describe("deniedResponse", () => {
 
   it("is a 503 without RateLimit fields when the store failed and the policy denied", async () => {
     const limiter = createRateLimiter({
-      store: { ...memoryStore(), local: undefined, apply: () => Promise.reject(new Error("down")) },
+      store: { ...memoryStore(), local: undefined, guard: ioGuard, apply: () => Promise.reject(new Error("down")) },
       rules: [fixedWindow({ limit: 1, window: "1s" })],
       onStoreError: "deny",
     });

@@ -4,6 +4,7 @@ import {
   createRateLimiter,
   fixedWindow,
   gcra,
+  ioGuard,
   type Store,
   StoreError,
   slidingWindow,
@@ -84,7 +85,7 @@ describe("configuration", () => {
       onStoreError: "allow",
       fallbackStore: undefined,
       timeoutMs: 1000,
-      circuitBreaker: { failureThreshold: 5, cooldownMs: 10_000 },
+      circuitBreaker: undefined, // a store without I/O cannot fail: no breaker, no deny cache
       denyCacheKeys: 0,
       rules: [
         { algorithm: "fixedWindow", name: "fixed-2-per-1s", limit: 2, windowMs: 1000 },
@@ -110,9 +111,16 @@ describe("failure policy", () => {
     ...memoryStore(),
     name: "flaky",
     local: undefined,
+    guard: ioGuard,
     apply: () => Promise.reject(error),
   });
-  const hanging: Store = { ...memoryStore(), name: "slow", local: undefined, apply: () => new Promise(() => {}) };
+  const hanging: Store = {
+    ...memoryStore(),
+    name: "slow",
+    local: undefined,
+    guard: ioGuard,
+    apply: () => new Promise(() => {}),
+  };
   afterEach(() => vi.useRealTimers());
 
   it("allows, denies or throws as configured, and says the decision is degraded", async () => {

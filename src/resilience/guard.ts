@@ -1,0 +1,179 @@
+import type { Decision, Reason, RuleInfo } from "../decision.ts";
+import { describe, parseDuration } from "../duration.ts";
+import { StoreError } from "../errors.ts";
+import type { MetricsRecorder } from "../metrics.ts";
+import type { Store, StoreRequest, StoreResponse } from "../store.ts";
+import { CircuitBreaker, type CircuitBreakerOptions, type CircuitState } from "./circuit-breaker.ts";
+import { DenyCache } from "./deny-cache.ts";
+
+/** The options a guard reads, as `createRateLimiter` received them. */
+export interface GuardOptions {
+  onStoreError?: "allow" | "deny" | "throw" | { readonly fallback: Store };
+  circuitBreaker?: CircuitBreakerOptions | false;
+  denyCache?: { maxKeys?: number } | false;
+  onError?: (error: StoreError) => void;
+}
+
+/** What the limiter hands its guard. */
+export interface GuardContext {
+  readonly store: Store;
+  readonly infos: readonly RuleInfo[];
+  readonly timeoutMs: number;
+  readonly clock: () => number;
+  readonly stats: MetricsRecorder;
+  /** Turns a store response into a decision (caps, leases). */
+  readonly answer: (key: string, asked: number, response: StoreResponse) => Decision;
+  /** Decides with the fallback store (built by the limiter only when the policy names one). */
+  readonly fallback: ((key: string, cost: number | undefined, consume: boolean) => Promise<Decision>) | undefined;
+}
+
+export interface Guarded {
+  /** One decision through the time budget, the breaker, the deny cache and the failure policy. */
+  decide(
+    key: string,
+    fullKey: string,
+    request: Omit<StoreRequest, "key" | "signal"> & { asked: number },
+  ): Promise<{ decision: Decision; latency: number; requests: number }>;
+  /** Any other store call (reset, release, ping) within the time budget. */
+  call<T>(run: (signal: AbortSignal) => Promise<T>): Promise<T>;
+  /** Drops a key's deny-cache entry (after a reset). */
+  forget(key: string): void;
+  circuit(): CircuitState;
+}
+
+/** The guard's settings, validated; they appear in `limiter.config`. */
+export interface GuardConfig {
+  readonly circuitBreaker: { readonly failureThreshold: number; readonly cooldownMs: number } | undefined;
+  readonly denyCacheKeys: number;
+}
+
+/**
+ * Everything a store that does I/O needs when that I/O fails or hangs: the time budget (the store call is
+ * aborted), the circuit breaker, the deny cache and the failure policy. Stores that do I/O carry it
+ * (`guard: ioGuard`); a store without I/O leaves it out, and a Worker using only that store never bundles it.
+ */
+export const ioGuard = { check, create };
+
+function check(options: GuardOptions, problems: string[]): GuardConfig {
+  const breaker = options.circuitBreaker ?? {};
+  let circuitBreaker: GuardConfig["circuitBreaker"];
+  if (breaker !== false) {
+    const failureThreshold = breaker.failureThreshold ?? 5;
+    const cooldownMs = parseDuration(breaker.cooldown ?? 10_000);
+    if (!Number.isInteger(failureThreshold) || failureThreshold < 1) {
+      problems.push(`circuitBreaker.failureThreshold: expected a whole number ≥ 1, got ${describe(failureThreshold)}`);
+    }
+    if (typeof cooldownMs === "string") problems.push(`circuitBreaker.cooldown: ${cooldownMs}`);
+    else circuitBreaker = Object.freeze({ failureThreshold, cooldownMs });
+  }
+  const cache = options.denyCache ?? {};
+  const denyCacheKeys = cache === false ? 0 : (cache.maxKeys ?? 10_000);
+  if (!Number.isInteger(denyCacheKeys) || denyCacheKeys < 0) {
+    problems.push(`denyCache.maxKeys: expected a whole number ≥ 1, got ${describe(denyCacheKeys)}`);
+  }
+  return { circuitBreaker, denyCacheKeys };
+}
+
+function create(context: GuardContext, options: GuardOptions, config: GuardConfig): Guarded {
+  const { store, infos, timeoutMs, clock, stats, answer, fallback } = context;
+  const { onError } = options;
+  const policy = typeof options.onStoreError === "object" ? "fallback" : (options.onStoreError ?? "allow");
+  const { circuitBreaker } = config;
+  const breaker = circuitBreaker && new CircuitBreaker(circuitBreaker.failureThreshold, circuitBreaker.cooldownMs);
+  const denied = config.denyCacheKeys > 0 ? new DenyCache(config.denyCacheKeys) : undefined;
+
+  async function call<T>(run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const controller = new AbortController();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const error = new TimeoutError(store.name, `no answer within ${timeoutMs}ms; the request was aborted`);
+        controller.abort(error);
+        reject(error);
+      }, timeoutMs);
+    });
+    try {
+      return await Promise.race([run(controller.signal), expired]);
+    } finally {
+      if (timer !== undefined) clearTimeout(timer);
+    }
+  }
+
+  async function failed(cause: unknown, key: string, cost: number, consume: boolean, now: number, report: boolean) {
+    const timedOut = cause instanceof TimeoutError;
+    const error =
+      cause instanceof StoreError ? cause : new StoreError(store.name, `request failed: ${String(cause)}`, { cause });
+    stats.degraded++;
+    if (report) {
+      if (timedOut) stats.timeouts++;
+      else stats.errors++;
+      if (onError) quietly(() => onError(error));
+    }
+    const reason = timedOut ? "timeout" : "store-error";
+    if (fallback) return { ...(await fallback(key, cost, consume)), reason, degraded: true } as Decision;
+    if (policy === "throw") throw error;
+    return degraded(infos, policy === "allow", reason, now);
+  }
+
+  return {
+    call,
+    forget: (key) => denied?.delete(key),
+    circuit: () => breaker?.state ?? "closed",
+    async decide(key, fullKey, request) {
+      const { asked, now, consume } = request;
+      const cached = denied?.get(key, asked, now);
+      if (cached) {
+        stats.cacheHits++;
+        return { decision: cached, latency: 0, requests: 0 };
+      }
+      if (breaker && !breaker.allows(now)) {
+        stats.circuitOpen++;
+        const error = new StoreError(store.name, "circuit open after repeated failures; not calling the store");
+        return { decision: await failed(error, key, asked, consume, now, false), latency: 0, requests: 0 };
+      }
+      const started = performance.now();
+      let decision: Decision;
+      try {
+        const response = await call((signal) => store.apply({ ...request, key: fullKey, signal }));
+        decision = answer(key, asked, response);
+        breaker?.succeeded();
+        denied?.remember(key, asked, now, decision);
+      } catch (cause) {
+        breaker?.failed(clock());
+        decision = await failed(cause, key, asked, consume, now, true);
+      }
+      const latency = performance.now() - started;
+      stats.recordLatency(latency);
+      return { decision, latency, requests: 1 };
+    },
+  };
+}
+
+class TimeoutError extends StoreError {
+  override name = "TimeoutError";
+}
+
+/** The failure policy's answer when the store did not decide: no real numbers, so `remaining` is 0. */
+function degraded(infos: readonly RuleInfo[], allowed: boolean, reason: Reason, now: number): Decision {
+  const retryAfterMs = allowed ? 0 : 1000;
+  const rules = infos.map((info) => ({
+    name: info.name,
+    algorithm: info.algorithm,
+    allowed,
+    limit: info.quota,
+    windowMs: info.windowMs,
+    remaining: 0,
+    resetAt: now,
+    retryAfterMs,
+  }));
+  const limit = infos[0]!.quota;
+  return { allowed, limit, remaining: 0, resetAt: now, retryAfterMs, reason, degraded: true, now, rules };
+}
+
+function quietly(hook: () => void): void {
+  try {
+    hook();
+  } catch {
+    // A failing hook must not change the decision.
+  }
+}
