@@ -61,9 +61,11 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const fullKey = (key: string) => (prefix === "" ? key : `${prefix}:${key}`);
   const { local, guard } = store;
   const policy = options.onStoreError;
+  // The hooks stay with this limiter: the fallback's own decisions are not reported a second time.
+  const { onDecision: _decision, onError: _error, ...unhooked } = options;
   const fallback =
     typeof policy === "object"
-      ? createRateLimiter({ ...options, store: policy.fallback, onStoreError: "allow", denyCache: false })
+      ? createRateLimiter({ ...unhooked, store: policy.fallback, onStoreError: "allow", denyCache: false })
       : undefined;
   const guarded = guard?.create(
     {
