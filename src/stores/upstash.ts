@@ -2,9 +2,9 @@ import type { RuleOutcome } from "../algorithms/apply.ts";
 import { ConfigError, StoreError } from "../errors.ts";
 import { ioGuard } from "../resilience/guard.ts";
 import type { Rule } from "../rules.ts";
-import type { Store, StoreRequest, StoreResponse } from "../store.ts";
+import type { ReleaseRequest, Store, StoreRequest, StoreResponse } from "../store.ts";
 import { storageKey } from "./storage-key.ts";
-import { SCRIPT_ALGORITHMS, UPSTASH_SCRIPT, UPSTASH_SCRIPT_SHA1 } from "./upstash-script.ts";
+import { SCRIPT_ALGORITHMS, SCRIPT_MODES, UPSTASH_SCRIPT, UPSTASH_SCRIPT_SHA1 } from "./upstash-script.ts";
 
 /** The part of an `@upstash/redis` client this store uses; no dependency on the package itself. */
 export interface UpstashRedisClient {
@@ -46,6 +46,7 @@ const NAME = "upstash";
  * Upstash Redis over its REST API: one `EVALSHA` per decision (one HTTP request), all rules of a key applied
  * atomically by a pinned Lua script; `EVAL` only when Redis answers `NOSCRIPT`. Billed commands: 3 per
  * allowed decision (`EVALSHA`, `GET`, `SET PX`), 2 per denied one or peek, for any number of rules on a key.
+ * A release of concurrency leases is one `EVALSHA` too: 3 commands when it frees a lease, 2 when none matched.
  * `{ url, token }` speaks REST with plain `fetch`; `{ redis }` goes through an `@upstash/redis` client.
  */
 export function upstashStore(options: UpstashStoreOptions): Store {
@@ -66,16 +67,27 @@ export function upstashStore(options: UpstashStoreOptions): Store {
     }
   }
 
+  const at = (now: number) => (clock === "redis" ? "redis" : String(now));
+
   return Object.freeze({
     name: NAME,
     guard: ioGuard,
     algorithms: Object.freeze(Object.keys(SCRIPT_ALGORITHMS) as (keyof typeof SCRIPT_ALGORITHMS)[]),
     async apply(request: StoreRequest): Promise<StoreResponse> {
       const { rules, cost, now, consume, signal } = request;
-      const args = [clock === "redis" ? "redis" : String(now), String(cost), consume ? "1" : "0"];
+      const args = [at(now), String(cost), consume ? SCRIPT_MODES.consume : SCRIPT_MODES.peek];
       args.push(String(EXPIRY_MARGIN_MS), ...rules.flatMap(ruleArgs));
       const keys = [await storageKey(request.key)];
       return decode(await guard(() => script(keys, args, signal)), rules.length);
+    },
+    async release(request: ReleaseRequest): Promise<void> {
+      const { rules, leases, now, signal } = request;
+      if (leases.length === 0) return;
+      const args = [at(now), String(leases.length), SCRIPT_MODES.release, String(EXPIRY_MARGIN_MS)];
+      args.push(...rules.flatMap(ruleArgs), ...leases.flatMap((l) => [l.rule, String(l.id), String(l.expiresAt)]));
+      const keys = [await storageKey(request.key)];
+      const result = await guard(() => script(keys, args, signal));
+      if (result !== 0 && result !== 1) throw unexpected(result);
     },
     async reset(key: string, signal: AbortSignal | undefined) {
       const keys = [await storageKey(key)];
@@ -200,26 +212,32 @@ function ruleArgs(rule: Rule): string[] {
     case "gcra":
       return ["4", rule.name, String(rule.limit), String(rule.periodMs), String(rule.burst)];
     case "concurrency":
-      throw new StoreError(NAME, "concurrency rules are not supported by the Upstash store yet");
+      return ["5", rule.name, String(rule.limit), String(rule.leaseMs), "0"];
   }
 }
 
-/** The script's reply: `[now, allowed, remaining, resetAt, retryAfterMs (-1 = never), …]`, all integers. */
+const unexpected = (result: unknown) =>
+  new StoreError(NAME, `unexpected script result ${JSON.stringify(result)?.slice(0, 200)}`, { cause: result });
+
+/**
+ * The script's reply: `[now, allowed, remaining, resetAt, retryAfterMs (-1 = never), leaseId (0 = none), …]`,
+ * all integers.
+ */
 function decode(result: unknown, rules: number): StoreResponse {
-  const ok = Array.isArray(result) && result.length === 1 + 4 * rules && result.every((n) => Number.isInteger(n));
-  if (!ok) {
-    throw new StoreError(NAME, `unexpected script result ${JSON.stringify(result)?.slice(0, 200)}`, { cause: result });
-  }
+  const ok = Array.isArray(result) && result.length === 1 + 5 * rules && result.every((n) => Number.isInteger(n));
+  if (!ok) throw unexpected(result);
   const numbers = result as number[];
   const outcomes: RuleOutcome[] = [];
-  for (let i = 1; i < numbers.length; i += 4) {
+  for (let i = 1; i < numbers.length; i += 5) {
     const retryAfterMs = numbers[i + 3]!;
-    outcomes.push({
+    const leaseId = numbers[i + 4]!;
+    const outcome = {
       allowed: numbers[i] === 1,
       remaining: numbers[i + 1]!,
       resetAt: numbers[i + 2]!,
       retryAfterMs: retryAfterMs === -1 ? Number.POSITIVE_INFINITY : retryAfterMs,
-    });
+    };
+    outcomes.push(leaseId > 0 ? { ...outcome, leaseId } : outcome);
   }
   return { outcomes, now: numbers[0]! };
 }

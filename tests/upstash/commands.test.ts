@@ -1,6 +1,14 @@
 import { Redis } from "@upstash/redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createRateLimiter, fixedWindow, gcra, type RuleInput, slidingWindow, tokenBucket } from "../../src/index.ts";
+import {
+  concurrency,
+  createRateLimiter,
+  fixedWindow,
+  gcra,
+  type RuleInput,
+  slidingWindow,
+  tokenBucket,
+} from "../../src/index.ts";
 import { type UpstashStoreOptions, upstashStore } from "../../src/stores/upstash.ts";
 import { RespConnection } from "../support/resp.ts";
 import { startUpstashBackend, type UpstashBackend } from "../support/upstash-bridge.ts";
@@ -38,6 +46,8 @@ const RULES: Record<string, RuleInput[]> = {
   slidingWindow: [slidingWindow({ limit: 2, window: "1m" })],
   tokenBucket: [tokenBucket({ capacity: 2, refillRate: 1, interval: "1m" })],
   gcra: [gcra({ limit: 2, period: "1m" })],
+  concurrency: [concurrency({ limit: 2, lease: "30s" })],
+  "concurrency + fixedWindow": [concurrency({ limit: 2 }), fixedWindow({ limit: 100, window: "1h" })],
   "3 rules on one key (gcra + fixedWindow + slidingWindow)": [
     gcra({ limit: 2, period: "1m" }),
     fixedWindow({ limit: 100, window: "1h" }),
@@ -70,7 +80,20 @@ describe("commands billed per decision (INFO commandstats on the real redis-serv
     });
   }
 
-  it('clock: "redis" adds TIME: 4 per allowed decision, 3 per denied one', async () => {
+  it("a release: 3 when it frees a lease (EVALSHA, GET, SET), 2 when none matched (EVALSHA, GET)", async () => {
+    const store = upstashStore({ url: backend.url, token: backend.token });
+    const rules = [concurrency({ limit: 2 }), fixedWindow({ limit: 100, window: "1h" })];
+    const limiter = createRateLimiter({ store, rules, clock: () => T, onStoreError: "throw", prefix: "cmd" });
+    await limiter.peek("warm-up");
+    const held = await limiter.limit("release");
+    const freed = await commandsDuring(() => held.release!());
+    const again = await commandsDuring(() => held.release!());
+    const unknownKey = await commandsDuring(() => limiter.release("never-held", held.leaseId!));
+    expect([freed, again, unknownKey]).toEqual([ALLOWED, DENIED, DENIED]);
+    rows.push(`  release (freed / none matched): ${total(freed)} / ${total(again)}`);
+  });
+
+  it('clock: "redis" adds TIME: 4 per allowed decision or release, 3 per denied one', async () => {
     const store = upstashStore({ url: backend.url, token: backend.token, clock: "redis" });
     const limiter = createRateLimiter({
       store,
@@ -81,6 +104,10 @@ describe("commands billed per decision (INFO commandstats on the real redis-serv
     await limiter.peek("warm-up");
     expect(await commandsDuring(() => limiter.limit("redis-clock"))).toEqual({ ...ALLOWED, time: 1 });
     expect(await commandsDuring(() => limiter.limit("redis-clock"))).toEqual({ ...DENIED, time: 1 });
+    const leasing = createRateLimiter({ store, rules: [concurrency({ limit: 1 })], prefix: "cmd" });
+    const held = await leasing.limit("redis-clock-lease");
+    expect(await commandsDuring(() => held.release!())).toEqual({ ...ALLOWED, time: 1 });
+    expect((await leasing.limit("redis-clock-lease")).allowed).toBe(true);
   });
 
   it("a cold script cache costs one NOSCRIPT EVALSHA and one EVAL, once", async () => {
@@ -137,6 +164,30 @@ describe("HTTP requests per decision", () => {
         counts.push(requests() - before);
       }
       expect(counts).toEqual([2, 1, 1, 0, 1, 1]);
+    });
+
+    it(`${name}: 1 per acquire and 1 per release of a concurrency lease`, async () => {
+      const { options, requests } = make();
+      const rules = [concurrency({ limit: 1 }), fixedWindow({ limit: 10, window: "1h" })];
+      const limiter = createRateLimiter({ store: upstashStore(options), rules, clock: () => T, prefix: "http" });
+      await limiter.peek("warm-up");
+      const key = `lease ${name}`;
+      const counts: number[] = [];
+      let held: Awaited<ReturnType<typeof limiter.limit>> | undefined;
+      for (const call of [
+        async () => {
+          held = await limiter.limit(key);
+          expect(held.allowed).toBe(true);
+        },
+        () => held!.release!(),
+        () => held!.release!(), // nothing matches: still one request, nothing written
+        async () => expect((await limiter.limit(key)).allowed).toBe(true),
+      ]) {
+        const before = requests();
+        await call();
+        counts.push(requests() - before);
+      }
+      expect(counts).toEqual([1, 1, 1, 1]);
     });
   }
 });

@@ -18,7 +18,6 @@ testStore({
     return upstashStore({ url, token });
   },
   traceLength: 200,
-  concurrency: false,
 });
 
 testStore({
@@ -28,5 +27,4 @@ testStore({
     return upstashStore({ redis: new Redis({ url, token, enableTelemetry: false }) });
   },
   traceLength: 200,
-  concurrency: false,
 });

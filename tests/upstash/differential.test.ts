@@ -1,16 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  applyRelease,
   applyRules,
   capacityOf,
+  concurrency,
   fixedWindow,
   gcra,
   type KeyState,
+  type Lease,
   type Rule,
   type RuleInput,
   slidingWindow,
   tokenBucket,
 } from "../../src/index.ts";
 import { normalizeRule } from "../../src/rules.ts";
+import { storageKey } from "../../src/stores/storage-key.ts";
 import { upstashStore } from "../../src/stores/upstash.ts";
 import { seeded } from "../support/random.ts";
 import { startUpstashBackend, type UpstashBackend } from "../support/upstash-bridge.ts";
@@ -37,10 +41,29 @@ const makers: Record<string, (r: Random, name: string) => RuleInput> = {
     return tokenBucket({ capacity, refillRate: r.int(1, capacity), interval: r.pick([50, 333, 1000]), name });
   },
   gcra: (r, name) => gcra({ limit: r.int(1, 9), period: r.pick([100, 1000, 7001]), burst: r.int(1, 9), name }),
+  leases: (r, name) => concurrency({ limit: r.int(1, 9), lease: r.pick([1, 150, 1000, 4000, 30_000]), name }),
 };
 const kinds = Object.keys(makers);
-// Every pair of algorithms, each algorithm with two of itself, and all four at once.
-const combos = [...kinds.flatMap((a, i) => kinds.slice(i).map((b) => [a, b])), ["gcra", "sliding", "bucket", "fixed"]];
+// Every pair of algorithms, each algorithm with two of itself, and all five at once.
+const combos = [
+  ...kinds.flatMap((a, i) => kinds.slice(i).map((b) => [a, b])),
+  ["gcra", "sliding", "bucket", "fixed", "leases"],
+];
+
+/** The key's stored value as the Lua wrote it, parsed back into a `KeyState`. */
+async function stored(key: string): Promise<KeyState | undefined> {
+  const response = await fetch(backend.url, {
+    method: "POST",
+    headers: { authorization: `Bearer ${backend.token}` },
+    body: JSON.stringify(["GET", await storageKey(key)]),
+  });
+  const { result } = (await response.json()) as { result: string | null };
+  if (result === null) return undefined;
+  const [, expiresAt, ...rest] = result.split("\n");
+  const states: Record<string, number[]> = {};
+  for (let i = 0; i < rest.length; i += 2) states[rest[i]!] = rest[i + 1]!.split(" ").map(Number);
+  return { rules: states, expiresAt: Number(expiresAt) };
+}
 
 describe("differential: the Lua gives the TypeScript reference's decisions", () => {
   it.each(combos.map((combo) => [combo.join(" + "), combo] as const))(
@@ -52,6 +75,7 @@ describe("differential: the Lua gives the TypeScript reference's decisions", () 
         const ruleSet = rules(combo.map((kind, i) => makers[kind]!(random, `${kind}-${i}`)));
         const capacity = Math.min(...ruleSet.map(capacityOf));
         const reference = new Map<string, KeyState>();
+        const held: { key: string; leases: Lease[] }[] = [];
         let now = Date.UTC(2031, 0, 1) + random.int(0, 100_000);
         for (let step = 0; step < 150; step++) {
           const roll = random.next();
@@ -64,10 +88,30 @@ describe("differential: the Lua gives the TypeScript reference's decisions", () 
                   ? random.int(1, 400)
                   : random.int(400, 9000);
           const key = `diff:${seed}:${combo.join("+")}:${random.pick(["a", "b"])}`;
+          if (held.length > 0 && random.next() < 0.3) {
+            // Give back a lease taken earlier (maybe expired since); a quarter of them are released twice.
+            const index = random.int(0, held.length - 1);
+            const { key: leaseKey, leases } = held[index]!;
+            if (random.next() < 0.75) held.splice(index, 1);
+            const want = applyRelease(ruleSet, reference.get(leaseKey), leases, now);
+            if (want) reference.set(leaseKey, want);
+            const before = await stored(leaseKey);
+            await store.release!({ key: leaseKey, rules: ruleSet, leases, now, signal: undefined });
+            const where = `seed ${seed} step ${step} release ${JSON.stringify(leases)} now ${now}`;
+            expect(await stored(leaseKey), where).toEqual(want ?? before);
+            continue;
+          }
           const cost = random.int(0, capacity);
           const consume = random.next() < 0.8;
           const want = applyRules(ruleSet, reference.get(key), cost, now, consume);
           if (want.write) reference.set(key, want.write);
+          const leases = ruleSet.flatMap((rule, i) => {
+            const id = want.outcomes[i]!.leaseId;
+            return rule.algorithm === "concurrency" && id !== undefined
+              ? [{ rule: rule.name, id, expiresAt: now + rule.leaseMs }]
+              : [];
+          });
+          if (leases.length > 0) held.push({ key, leases });
           const got = await store.apply({ key, rules: ruleSet, cost, now, consume, signal: undefined });
           expect(got, `seed ${seed} step ${step} cost ${cost} consume ${consume} now ${now}`).toEqual({
             outcomes: want.outcomes,
