@@ -50,7 +50,7 @@ describe("RateLimiterObject leases", () => {
     const last = await cost(name, () => b.release!());
     expect(last, "no live lease left: the row is deleted").toEqual({ requests: 1, rows: 1 });
     expect(await rowsOf(name)).toEqual([]);
-    expect((await statsOf(name)).released).toBe(3); // the first release of a, a again, b
+    expect((await statsOf(name)).released).toBe(3); // both of a's leases, and b: the repeated release freed nothing
     console.log(
       "Durable Object, per lease operation:",
       JSON.stringify({ acquire: acquireOnly, denial: { requests: 1, rows: 0 }, release, again, last }),
