@@ -2,6 +2,7 @@
 export {
   type ObjectApplyRequest,
   type ObjectApplyResponse,
+  type ObjectReleaseRequest,
   type ObjectStats,
   RateLimiterObject,
 } from "./object.ts";

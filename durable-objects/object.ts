@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import { applyRules, type KeyState, type RuleOutcome } from "../src/algorithms/apply.ts";
+import { applyRelease, applyRules, type KeyState, type Lease, type RuleOutcome } from "../src/algorithms/apply.ts";
 import type { Rule } from "../src/rules.ts";
 
 /** What the store sends for one decision (structured-clone values only: it crosses an RPC boundary). */
@@ -11,6 +11,15 @@ export interface ObjectApplyRequest {
   /** The caller's clock, epoch ms; `undefined` lets the object decide on its own clock. */
   readonly now: number | undefined;
   readonly consume: boolean;
+}
+
+/** What the store sends to give leases back (structured-clone values only). */
+export interface ObjectReleaseRequest {
+  readonly key: string;
+  readonly rules: readonly Rule[];
+  readonly leases: readonly Lease[];
+  /** The caller's clock, epoch ms; `undefined` lets the object use its own clock. */
+  readonly now: number | undefined;
 }
 
 export interface ObjectApplyResponse {
@@ -27,6 +36,8 @@ export interface ObjectStats {
   requests: number;
   allowed: number;
   denied: number;
+  /** Release calls that freed at least one lease (and so wrote). */
+  released: number;
   sqlRowsWritten: number;
   sqlRowsRead: number;
   alarmsSet: number;
@@ -63,6 +74,7 @@ export class RateLimiterObject extends DurableObject {
     requests: 0,
     allowed: 0,
     denied: 0,
+    released: 0,
     sqlRowsWritten: 0,
     sqlRowsRead: 0,
     alarmsSet: 0,
@@ -91,6 +103,23 @@ export class RateLimiterObject extends DurableObject {
       else this.remove(key);
     }
     return { outcomes, now };
+  }
+
+  /**
+   * Gives leases back (RPC; one billed request): `applyRelease` between the same synchronous read and write
+   * as `apply`. Nothing held any more (released, expired, never taken) writes nothing; a key left with no
+   * live state is deleted. The pending alarm stays where it is even when the key's expiry moved earlier:
+   * it then fires late and cleans up, which costs no extra write now.
+   */
+  release(request: ObjectReleaseRequest): void {
+    this.stats.requests++;
+    const now = request.now ?? Date.now();
+    const { key, rules, leases } = request;
+    const next = applyRelease(rules, this.read(key, now), leases, now);
+    if (!next) return;
+    this.stats.released++;
+    if (next.expiresAt > now) this.store(key, next);
+    else this.remove(key);
   }
 
   /** Forgets a key (RPC). */

@@ -1,14 +1,15 @@
 import { ConfigError, StoreError } from "../src/errors.ts";
 import { ioGuard } from "../src/resilience/guard.ts";
 import type { Algorithm } from "../src/rules.ts";
-import type { Store, StoreRequest, StoreResponse } from "../src/store.ts";
+import type { ReleaseRequest, Store, StoreRequest, StoreResponse } from "../src/store.ts";
 import { storageKey } from "../src/stores/storage-key.ts";
-import type { ObjectApplyRequest, ObjectApplyResponse } from "./object.ts";
+import type { ObjectApplyRequest, ObjectApplyResponse, ObjectReleaseRequest } from "./object.ts";
 
 /** The RPC surface of `RateLimiterObject` that the store calls; a stub of the real class fits it. */
 export interface RateLimiterStub {
   apply(request: ObjectApplyRequest): Promise<ObjectApplyResponse>;
   reset(key: string): Promise<void>;
+  release(request: ObjectReleaseRequest): Promise<void>;
   ping(): Promise<number>;
 }
 
@@ -33,12 +34,19 @@ export interface DurableObjectStoreOptions {
 }
 
 const NAME = "durable-object";
-const ALGORITHMS: readonly Algorithm[] = Object.freeze(["fixedWindow", "slidingWindow", "tokenBucket", "gcra"]);
+const ALGORITHMS: readonly Algorithm[] = Object.freeze([
+  "fixedWindow",
+  "slidingWindow",
+  "tokenBucket",
+  "gcra",
+  "concurrency",
+]);
 
 /**
  * A store that keeps each key in its own `RateLimiterObject` (`namespace.idFromName(key)`, where the key
  * already carries the limiter's prefix) and decides there, in one RPC call: one billed Durable Object
- * request per decision. Exact under any concurrency, since one object serializes its key.
+ * request per decision, and one per lease release. Exact under any concurrency, since one object serializes
+ * its key.
  *
  * An RPC call cannot take an `AbortSignal`, so when the limiter's time budget runs out the call is raced
  * and abandoned, not cancelled: the object may still apply the decision. Errors become `StoreError`s
@@ -90,6 +98,17 @@ export function durableObjectStore(namespace: RateLimiterNamespace, options: Dur
         throw new StoreError(NAME, "apply answered an unexpected shape; is the binding a RateLimiterObject?");
       }
       return response;
+    },
+    async release(request: ReleaseRequest): Promise<void> {
+      const name = await storageKey(request.key, config.maxNameBytes);
+      await call("release", request.signal, () =>
+        stubFor(name).release({
+          key: name,
+          rules: request.rules,
+          leases: request.leases,
+          now: config.clock === "caller" ? request.now : undefined,
+        }),
+      );
     },
     async reset(key: string, signal: AbortSignal | undefined): Promise<void> {
       const name = await storageKey(key, config.maxNameBytes);

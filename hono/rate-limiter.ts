@@ -2,6 +2,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import type { Decision } from "../src/decision.ts";
 import { type HeaderFormat, rateLimitHeaders } from "../src/http/headers.ts";
 import { clientIp, type Platform } from "../src/http/identity.ts";
+import { type Background, releaseWhenDone } from "../src/http/release.ts";
 import { deniedResponse } from "../src/http/responses.ts";
 import type { RateLimiter } from "../src/limiter.ts";
 
@@ -50,6 +51,11 @@ const FORMATS: readonly HeaderFormat[] = ["draft-8", "draft-7", "draft-6", "lega
  * Hono middleware: limits every request it sees, puts the decision in `c.get("rateLimit")`, adds RateLimit
  * headers to every response, and answers a denied request itself with a 429 `application/problem+json` and
  * `Retry-After` (a 503 when the store failed and the limiter's policy is `"deny"`) without calling `next`.
+ *
+ * With concurrency rules, the request's leases are given back after `await next()`: once the response body
+ * has been sent to the end (or the client went away), at once for a response without a body, and when a
+ * later handler throws. The release runs through `c.executionCtx.waitUntil` where there is one (Workers);
+ * elsewhere (Node, Bun, Deno) it runs unawaited in the background.
  */
 export function rateLimiter(options: RateLimiterOptions): MiddlewareHandler {
   const { format = "draft-8", missingKey = "shared", platform = "cloudflare" } = options ?? ({} as RateLimiterOptions);
@@ -76,8 +82,25 @@ export function rateLimiter(options: RateLimiterOptions): MiddlewareHandler {
     const decision = await limiterOf(c).limit(key, { cost });
     c.set("rateLimit", decision);
     if (!decision.allowed) return deniedResponse(decision, { format });
-    await next();
+    const { release } = decision;
+    if (!release) {
+      await next();
+      setHeaders(c, rateLimitHeaders(decision, format));
+      return;
+    }
+    const background = backgroundOf(c);
+    try {
+      await next();
+    } catch (error) {
+      background(release().catch(() => {}));
+      throw error;
+    }
     setHeaders(c, rateLimitHeaders(decision, format));
+    const sent = releaseWhenDone(c.res, release, background);
+    if (sent !== c.res) {
+      c.res = undefined;
+      c.res = sent;
+    }
   };
 }
 
@@ -91,6 +114,16 @@ function setHeaders(c: Context, headers: Record<string, string>): void {
     for (const [name, value] of Object.entries(headers)) copy.headers.set(name, value);
     c.res = undefined;
     c.res = copy;
+  }
+}
+
+/** `c.executionCtx.waitUntil` on Workers; elsewhere the promise just runs (Hono throws without a context). */
+function backgroundOf(c: Context): Background {
+  try {
+    const ctx = c.executionCtx;
+    return (promise) => ctx.waitUntil(promise);
+  } catch {
+    return (promise) => void promise;
   }
 }
 

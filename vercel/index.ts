@@ -7,3 +7,4 @@ export {
   rateLimit,
   type VercelRequest,
 } from "./rate-limit.ts";
+export { type RouteHandler, withRateLimit } from "./with-rate-limit.ts";

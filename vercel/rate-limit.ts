@@ -59,7 +59,15 @@ export interface RateLimitResult {
   readonly headers: Record<string, string>;
   /** The response to return instead of continuing: a 429 (or 503, 400); `undefined` when the request may go on. */
   readonly response: Response | undefined;
+  /**
+   * Gives back the concurrency leases the decision took (a no-op without them); never rejects, a lease that
+   * could not be given back expires by itself. Middleware cannot see the end of the response it lets through:
+   * call this when the work you bound is done, or use `withRateLimit` on the route handler instead.
+   */
+  readonly release: () => Promise<void>;
 }
+
+const nothing = () => Promise.resolve();
 
 const FORMATS: readonly HeaderFormat[] = ["draft-8", "draft-7", "draft-6", "legacy"];
 
@@ -87,9 +95,11 @@ export async function rateLimit<R extends VercelRequest = Request>(
   }
   let key = await (options.key ? options.key(request) : clientIp(request, { platform: "vercel" }));
   if (key === undefined || key === "") {
-    if (missingKey === "skip") return { decision: undefined, key: undefined, headers: {}, response: undefined };
+    if (missingKey === "skip") {
+      return { decision: undefined, key: undefined, headers: {}, response: undefined, release: nothing };
+    }
     if (missingKey === "deny") {
-      return { decision: undefined, key: undefined, headers: {}, response: missingKeyResponse() };
+      return { decision: undefined, key: undefined, headers: {}, response: missingKeyResponse(), release: nothing };
     }
     key = "unknown";
   }
@@ -104,15 +114,12 @@ export async function rateLimit<R extends VercelRequest = Request>(
     if (waitUntil) waitUntil(work);
     else await work;
   }
+  const headers = rateLimitHeaders(decision, format);
   if (!decision.allowed) {
-    return {
-      decision,
-      key,
-      headers: rateLimitHeaders(decision, format),
-      response: deniedResponse(decision, { format }),
-    };
+    return { decision, key, headers, response: deniedResponse(decision, { format }), release: nothing };
   }
-  return { decision, key, headers: rateLimitHeaders(decision, format), response: undefined };
+  const { release } = decision;
+  return { decision, key, headers, response: undefined, release: release ? () => release().catch(() => {}) : nothing };
 }
 
 function missingKeyResponse(): Response {

@@ -1,6 +1,7 @@
 import type { Decision } from "../src/decision.ts";
 import { type HeaderFormat, rateLimitHeaders } from "../src/http/headers.ts";
 import { clientIp } from "../src/http/identity.ts";
+import { releaseWhenDone } from "../src/http/release.ts";
 import { deniedResponse } from "../src/http/responses.ts";
 import type { RateLimiter } from "../src/limiter.ts";
 
@@ -43,6 +44,10 @@ export function getDecision(request: Request): Decision | undefined {
  * request gets a 429 `application/problem+json` with `Retry-After` (a 503 when the store failed and the
  * limiter's policy is `"deny"`) and never reaches the handler. Other handlers (`scheduled`, `queue`, …)
  * pass through unchanged.
+ *
+ * With concurrency rules, the request's leases are given back through `ctx.waitUntil` when the response is
+ * done: once its body has been streamed to the end (or the client went away), at once for a response
+ * without a body or a WebSocket upgrade, and when the handler throws.
  */
 export function withRateLimit<Env = unknown, QueueMessage = unknown, CfHostMetadata = unknown>(
   handler: ExportedHandler<Env, QueueMessage, CfHostMetadata>,
@@ -79,8 +84,16 @@ export function withRateLimit<Env = unknown, QueueMessage = unknown, CfHostMetad
     }
     if (!decision.allowed) return deniedResponse(decision, { format });
     decisions.set(request, decision);
-    const response = await inner.call(handler, request, env, ctx);
-    return withHeaders(response, rateLimitHeaders(decision, format));
+    const { release } = decision;
+    let response: Response;
+    try {
+      response = await inner.call(handler, request, env, ctx);
+    } catch (error) {
+      if (release) ctx.waitUntil(release().catch(() => {}));
+      throw error;
+    }
+    const sent = withHeaders(response, rateLimitHeaders(decision, format));
+    return release ? releaseWhenDone(sent, release, (p) => ctx.waitUntil(p)) : sent;
   };
   return { ...handler, fetch };
 }

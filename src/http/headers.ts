@@ -3,6 +3,7 @@ import type { Decision, RuleDecision } from "../decision.ts";
 /** Which RateLimit header fields to emit. `draft-8` is the current IETF syntax (named policies). */
 export type HeaderFormat = "draft-8" | "draft-7" | "draft-6" | "legacy";
 
+const CONCURRENT = ';qu="concurrent-requests"';
 const seconds = (ms: number) => Math.max(0, Math.ceil(ms / 1000));
 const windowSeconds = (rule: RuleDecision) => Math.max(1, seconds(rule.windowMs));
 
@@ -11,7 +12,8 @@ const windowSeconds = (rule: RuleDecision) => Math.max(1, seconds(rule.windowMs)
  * Lambda proxy results alike. Denials add `Retry-After` (whole seconds, rounded up). A degraded decision
  * carries no RateLimit fields, because the store did not supply real numbers.
  *
- * - `draft-8` (default): `RateLimit-Policy: "name";q=100;w=60` and `RateLimit: "name";r=42;t=17`, one item per rule.
+ * - `draft-8` (default): `RateLimit-Policy: "name";q=100;w=60` and `RateLimit: "name";r=42;t=17`, one item per rule;
+ *   a concurrency rule's policy carries the quota unit `qu="concurrent-requests"` (its `w` is the lease).
  * - `draft-7`: `RateLimit-Policy: 100;w=60` and `RateLimit: limit=100, remaining=42, reset=17`.
  * - `draft-6`: `RateLimit-Policy`, `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset` (seconds from now).
  * - `legacy`: `X-RateLimit-Limit`, `X-RateLimit-Remaining`, `X-RateLimit-Reset` (epoch seconds).
@@ -29,7 +31,7 @@ export function rateLimitHeaders(decision: Decision, format: HeaderFormat = "dra
   switch (format) {
     case "draft-8":
       headers["RateLimit-Policy"] = decision.rules
-        .map((r) => `"${r.name}";q=${r.limit};w=${windowSeconds(r)}`)
+        .map((r) => `"${r.name}";q=${r.limit}${r.algorithm === "concurrency" ? CONCURRENT : ""};w=${windowSeconds(r)}`)
         .join(", ");
       headers.RateLimit = decision.rules
         .map((r) => `"${r.name}";r=${r.remaining};t=${seconds(r.resetAt - decision.now)}`)

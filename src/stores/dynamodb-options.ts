@@ -39,6 +39,7 @@ export interface DynamoDbStoreOptions {
    * A denial computed from an item this isolate saw longer ago than this (limiter clock, ms) is confirmed
    * with one strongly consistent read first. Other writers can only have consumed more, so only a `reset`
    * elsewhere can make such a denial wrong: this bounds how long that takes to be seen (default 1000).
+   * Denials by a concurrency rule are always confirmed (a release elsewhere frees a slot at any moment).
    */
   confirmDenialsAfterMs?: number;
   /**

@@ -1,8 +1,8 @@
 import { DeleteItemCommand, GetItemCommand, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
-import { applyRules, type KeyState } from "../algorithms/apply.ts";
+import { applyRelease, applyRules, type KeyState, type RuleOutcome } from "../algorithms/apply.ts";
 import { StoreError } from "../errors.ts";
 import { ioGuard } from "../resilience/guard.ts";
-import type { Store, StoreRequest, StoreResponse } from "../store.ts";
+import type { ReleaseRequest, Store, StoreRequest, StoreResponse } from "../store.ts";
 import { SeenItems } from "./dynamodb-cache.ts";
 import { isConditionFailure, storeError } from "./dynamodb-errors.ts";
 import { ATTRIBUTES, decodeItem, encodeState, type Item } from "./dynamodb-item.ts";
@@ -14,7 +14,7 @@ import { storageKey } from "./storage-key.ts";
 export { ATTRIBUTES, createTableInput, timeToLiveInput } from "./dynamodb-item.ts";
 export type { DynamoDbClient, DynamoDbStoreOptions } from "./dynamodb-options.ts";
 
-const ALGORITHMS = Object.freeze(["fixedWindow", "slidingWindow", "tokenBucket", "gcra"] as const);
+const ALGORITHMS = Object.freeze(["fixedWindow", "slidingWindow", "tokenBucket", "gcra", "concurrency"] as const);
 /** A key no limiter key can be (limiter keys never start with NUL and a prefix), read by `ping`. */
 const PING_KEY = "\u0000edgelimit:ping";
 
@@ -23,6 +23,11 @@ const PING_KEY = "\u0000edgelimit:ping";
  * `UpdateItem` on its `version`. A lost write returns the current item (`ReturnValuesOnConditionCheckFailure:
  * ALL_OLD`), so the retry recomputes without a read. A warm, uncontended allowed decision is 1 write; a denial
  * writes nothing. No control-plane calls. Needs dynamodb:GetItem, dynamodb:UpdateItem, dynamodb:DeleteItem.
+ *
+ * Concurrency leases live in the same item: a release is a read-modify-write under the same version check
+ * (1 write when this isolate's cached item holds the lease; otherwise 1 strongly consistent read first; no
+ * write when the lease is gone). A denial by a concurrency rule is never answered from the cache: a release
+ * elsewhere may have freed a slot, so it is always computed from an item read or written in its batch.
  */
 export function dynamoDbStore(options: DynamoDbStoreOptions): Store {
   const config = resolveOptions(options);
@@ -30,6 +35,7 @@ export function dynamoDbStore(options: DynamoDbStoreOptions): Store {
   const seen = new SeenItems(config.cacheSize);
   // Decisions on one key within this isolate are batched: while one write is in flight, the next calls
   // wait and then go in one write together, so an isolate never loses a conditional write to itself.
+  // Releases join the same per-key batches, so they never race this isolate's own writes either.
   const consumeBatch = batchPerKey(consume);
   const send = async <T>(call: () => Promise<T>): Promise<T> => {
     try {
@@ -93,22 +99,35 @@ export function dynamoDbStore(options: DynamoDbStoreOptions): Store {
       const item = await read(pk, now, signal);
       return { outcomes: applyRules(rules, item?.state, cost, now, false).outcomes, now };
     }
-    return consumeBatch(pk, request);
+    return consumeBatch(pk, request) as Promise<StoreResponse>;
+  }
+
+  async function release(request: ReleaseRequest): Promise<void> {
+    // A lease past its expiry is free already: nothing to send.
+    const leases = request.leases.filter((lease) => lease.expiresAt > request.now);
+    if (leases.length === 0) return;
+    await consumeBatch(await storageKey(request.key), { ...request, leases });
   }
 
   /**
-   * Decides a batch of calls on one key, in order, as if one after another, and writes the result once.
-   * A denial needs no write; it is final when computed from an item read (or written) during this batch, or
-   * from a cached item seen less than `confirmDenialsAfterMs` ago; otherwise the item is read once first.
+   * Decides a batch of calls on one key (decisions and releases), in order, as if one after another, and
+   * writes the result once; a successful conditional write proves every answer of the batch current. Without
+   * a write, the answers are final when computed from an item read (or returned by a write) during this
+   * batch; a cached item is trusted only for rate denials, and only when seen less than `confirmDenialsAfterMs`
+   * ago. Otherwise the item is read once and the batch recomputed.
    */
-  async function consume(pk: string, requests: StoreRequest[]): Promise<PromiseSettledResult<StoreResponse>[]> {
-    const results: PromiseSettledResult<StoreResponse>[] = [];
+  async function consume(pk: string, requests: Call[]): Promise<PromiseSettledResult<StoreResponse | undefined>[]> {
+    const results: PromiseSettledResult<StoreResponse | undefined>[] = [];
     const now = Math.max(...requests.map((r) => r.now));
     const signal = untilAllAbort(requests.map((r) => r.signal));
     const cached = seen.get(pk);
     let item = cached?.item;
-    let confirmed = cached === undefined || now - cached.seenAt < config.confirmDenialsAfterMs;
-    if (cached === undefined && config.coldKey === "read") item = await read(pk, now, signal);
+    let fresh = false;
+    const recent = cached !== undefined && now - cached.seenAt < config.confirmDenialsAfterMs;
+    if (cached === undefined && config.coldKey === "read") {
+      item = await read(pk, now, signal);
+      fresh = true;
+    }
     let open = requests.map((_, i) => i);
     for (let attempt = 1; ; attempt++) {
       // A caller that gave up has had its answer from the limiter already: it must not consume.
@@ -120,25 +139,41 @@ export function dynamoDbStore(options: DynamoDbStoreOptions): Store {
       if (open.length === 0) return results;
       let state = item?.state;
       let changed = false;
-      const outcomes = open.map((i) => {
-        const { rules, cost, now } = requests[i]!;
-        const applied = applyRules(rules, state, cost, now, true);
+      // Answers that a cached item cannot vouch for: a release that found nothing, a concurrency denial.
+      let unsure = false;
+      let denied = false;
+      const outcomes = open.map((i): readonly RuleOutcome[] | undefined => {
+        const call = requests[i]!;
+        if ("leases" in call) {
+          const next = applyRelease(call.rules, state, call.leases, call.now);
+          if (next) state = next;
+          else unsure = true;
+          changed ||= next !== undefined;
+          return undefined;
+        }
+        const applied = applyRules(call.rules, state, call.cost, call.now, true);
         if (applied.write) {
           state = applied.write;
           changed = true;
+        } else {
+          denied = true;
+          unsure ||= call.rules.some((rule, r) => rule.algorithm === "concurrency" && !applied.outcomes[r]!.allowed);
         }
         return applied.outcomes;
       });
       const settle = () => {
         open.forEach((i, j) => {
-          results[i] = { status: "fulfilled", value: { outcomes: outcomes[j]!, now: requests[i]!.now } };
+          const value = outcomes[j] && { outcomes: outcomes[j], now: requests[i]!.now };
+          results[i] = { status: "fulfilled", value };
         });
         return results;
       };
       if (!changed || state === undefined) {
-        if (confirmed || item === undefined) return settle();
+        // With no item cached, a denial cannot come from the cache; a release that found nothing can.
+        const trusted = fresh || (!unsure && (recent || !denied || item === undefined));
+        if (trusted) return settle();
         item = await read(pk, now, signal);
-        confirmed = true;
+        fresh = true;
         continue;
       }
       try {
@@ -150,7 +185,7 @@ export function dynamoDbStore(options: DynamoDbStoreOptions): Store {
         // Another writer got there first (or the item exists, or a reset deleted it): its item is current.
         item = decode(error.Item as Parameters<typeof decodeItem>[0], pk);
         seen.set(pk, item, now);
-        confirmed = true;
+        fresh = true;
       }
       if (attempt >= config.maxAttempts) {
         throw new StoreError(
@@ -173,6 +208,7 @@ export function dynamoDbStore(options: DynamoDbStoreOptions): Store {
     guard: ioGuard,
     algorithms: ALGORITHMS,
     apply,
+    release,
     async reset(key: string, signal: AbortSignal | undefined) {
       const pk = await storageKey(key);
       seen.delete(pk);
@@ -190,6 +226,9 @@ export function dynamoDbStore(options: DynamoDbStoreOptions): Store {
     },
   });
 }
+
+/** One call in a key's batch: a decision, or leases to give back. */
+type Call = StoreRequest | ReleaseRequest;
 
 /**
  * The version of a new item: random, so that an isolate holding the version of a deleted item (reset, or

@@ -10,7 +10,6 @@ testStore({
   name: "dynamodb",
   create: async () => dynamoDbStore({ client: db, tableName: await createTable(db, "compliance") }),
   traceLength: 200,
-  concurrency: false,
 });
 
 // No cache: every decision writes blind and retries on the item the failed write returns.
@@ -18,7 +17,6 @@ testStore({
   name: "dynamodb (cacheSize 0)",
   create: async () => dynamoDbStore({ client: db, tableName: await createTable(db, "nocache"), cacheSize: 0 }),
   traceLength: 100,
-  concurrency: false,
 });
 
 // Cold keys read first, and every cached denial is confirmed by a read.
@@ -32,6 +30,5 @@ testStore({
       confirmDenialsAfterMs: 0,
     }),
   traceLength: 100,
-  concurrency: false,
   close: () => db.destroy(),
 });

@@ -56,7 +56,7 @@ describe("edgelimit/vercel rateLimit", () => {
     expect(denied.response?.status).toBe(400);
     expect(denied.decision).toBeUndefined();
     const skipped = await rateLimit(from(undefined), { limiter, missingKey: "skip" });
-    expect(skipped).toEqual({ decision: undefined, key: undefined, headers: {}, response: undefined });
+    expect(skipped).toMatchObject({ decision: undefined, key: undefined, headers: {}, response: undefined });
   });
 
   it("hands onDecision to waitUntil, or awaits it without waitUntil; its errors are ignored", async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   clientIp,
+  concurrency,
   createRateLimiter,
   type Decision,
   deniedResponse,
@@ -39,6 +40,20 @@ describe("rateLimitHeaders", () => {
       "RateLimit-Policy": '"minute";q=100;w=60, "burst";q=2;w=10',
       RateLimit: '"minute";r=98;t=5, "burst";r=0;t=10',
     });
+  });
+
+  it('marks concurrency rules with qu="concurrent-requests" in draft-8 only', async () => {
+    const limiter = createRateLimiter({
+      store: memoryStore(),
+      rules: [concurrency({ limit: 2, lease: "30s", name: "inflight" }), fixedWindow({ limit: 100, window: "1m" })],
+      clock: () => 1_000_000_015_000,
+    });
+    const held = await limiter.limit("k");
+    expect(rateLimitHeaders(held)).toEqual({
+      "RateLimit-Policy": '"inflight";q=2;qu="concurrent-requests";w=30, "fixed-100-per-1m";q=100;w=60',
+      RateLimit: '"inflight";r=1;t=30, "fixed-100-per-1m";r=99;t=5',
+    });
+    expect(rateLimitHeaders(held, "draft-7")["RateLimit-Policy"]).toBe("2;w=30, 100;w=60");
   });
 
   it("writes draft-7, draft-6 and legacy from the tightest rule", async () => {

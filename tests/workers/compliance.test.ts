@@ -6,5 +6,4 @@ import { testStore } from "../compliance/suite.ts";
 testStore({
   name: "durable-object",
   create: () => durableObjectStore(env.RATE_LIMITER, { clock: "caller" }),
-  concurrency: false,
 });

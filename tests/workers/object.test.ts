@@ -38,6 +38,7 @@ describe("RateLimiterObject", () => {
       requests: 0,
       allowed: 0,
       denied: 0,
+      released: 0,
       sqlRowsWritten: 0,
       sqlRowsRead: 0,
       alarmsSet: 0,
@@ -139,6 +140,7 @@ describe("RateLimiterObject", () => {
       get: () => ({
         apply: () => Promise.reject(new Error("Durable Object is overloaded")),
         reset: () => new Promise<void>(() => {}), // never answers
+        release: () => Promise.resolve(),
         ping: () => Promise.resolve(0),
       }),
     });
