@@ -107,15 +107,18 @@ export function applyRelease(
   if (!stored || stored.expiresAt <= now) return undefined;
   const next: Record<string, RuleState> = { ...stored.rules };
   let changed = false;
+  // The key's state outlives every lease released here, so its lease ids do not restart from 1 while a
+  // handle for one of them (a late duplicate release) could still match a new lease.
+  let expiresAt = now;
   for (const lease of leases) {
     const state = releaseLease(next[lease.rule], lease.id, lease.expiresAt);
     if (state) {
       next[lease.rule] = state;
       changed = true;
+      expiresAt = Math.max(expiresAt, lease.expiresAt);
     }
   }
   if (!changed) return undefined;
-  let expiresAt = now;
   for (const rule of rules) {
     const state = next[rule.name];
     if (state) expiresAt = Math.max(expiresAt, evaluate(rule, state, 0, now).expiresAt);

@@ -74,22 +74,23 @@ local function save(parts, expires)
   redis.call("SET", key, table.concat(parts, "\\n"), "PX", int(max(1, expires - now) + margin))
 end`,
   // Release (applyRelease): drop each lease matching id AND expiry; nothing matched → no write. Else expiresAt is
-  // recomputed by a cost-0 run of every rule with a state, and every stored state is written back.
+  // recomputed by a cost-0 run of every rule with a state, but not before the released leases' own expiry (so
+  // lease ids never restart while a handle could still match), and every stored state is written back.
   `if mode == "2" then
-  local hit = false
+  local hit, latest = false, now
   for j = 0, held - 1 do
     local b = 4 + count * 5 + j * 3
     local s, id, at = states[ARGV[b + 1]], tonumber(ARGV[b + 2]), tonumber(ARGV[b + 3])
     for i = 2, s and #s - 2 or 0, 3 do
       if s[i] == id and s[i + 1] == at then
         for _ = 1, 3 do table.remove(s, i) end
-        hit = true
+        hit, latest = true, max(latest, at)
         break
       end
     end
   end
   if not hit then return 0 end
-  local expires, parts = now, {"1", ""}
+  local expires, parts = latest, {"1", ""}
   for i = 1, count do
     if states[ARGV[4 + (i - 1) * 5 + 2]] then expires = max(expires, run(i, 0)[6]) end
   end
@@ -130,7 +131,7 @@ return out
 ].join("\n");
 
 /** SHA-1 of `UPSTASH_SCRIPT`, so a request is one `EVALSHA` (with `EVAL` only when Redis lost the script). */
-export const UPSTASH_SCRIPT_SHA1 = "197b492cc8f0e49cba7156209dbeacaf8ba6a860";
+export const UPSTASH_SCRIPT_SHA1 = "88dacb5155b2a8a0aea8021a4a2d80047bcffee1";
 
 /** Algorithm codes the script knows (ARGV per rule). */
 export const SCRIPT_ALGORITHMS = { fixedWindow: 1, slidingWindow: 2, tokenBucket: 3, gcra: 4, concurrency: 5 } as const;

@@ -41,6 +41,19 @@ export const concurrencyChecks: readonly Check[] = [
     },
   },
   {
+    name: "concurrency: a late duplicate release cannot free a newer lease, even within the same millisecond",
+    async run(context) {
+      const limiter = limiterFor(context, [concurrency({ limit: 1, lease: "30s" })], () => T0);
+      const first = await limiter.limit("k");
+      await first.release!();
+      const second = await limiter.limit("k"); // same millisecond: must not reuse the first lease's id
+      expect(second.allowed).toBe(true);
+      expect(second.leaseId).not.toBe(first.leaseId);
+      await first.release!(); // late duplicate
+      expect((await limiter.limit("k")).allowed).toBe(false);
+    },
+  },
+  {
     name: "concurrency: a lease never released frees its slot when it expires, exactly at retryAfterMs",
     async run(context) {
       let now = T0;
