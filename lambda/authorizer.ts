@@ -86,6 +86,11 @@ export function createAuthorizer(options: AuthorizerOptions): AuthorizerHandler 
   if (missingKey !== "shared" && missingKey !== "unauthorized") {
     problems.push('[lambda] createAuthorizer: missingKey must be "shared" or "unauthorized"');
   }
+  if (limiter?.config?.rules.some((rule) => rule.algorithm === "concurrency")) {
+    problems.push(
+      "[lambda] createAuthorizer: an authorizer cannot see when a request ends, so it could never release a concurrency lease; limit concurrency in the backend with withRateLimit",
+    );
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   async function keyOf(event: AuthorizerEvent, auth: Authenticated | undefined): Promise<string> {

@@ -52,7 +52,9 @@ export function withRateLimit<E extends ProxyEvent>(
   if (typeof limiter?.limit !== "function")
     throw new ConfigError(["[lambda] withRateLimit: limiter must be a RateLimiter"]);
 
-  async function decide(event: E): Promise<{ headers: Record<string, string>; denied?: ProxyResultV1 }> {
+  async function decide(
+    event: E,
+  ): Promise<{ headers: Record<string, string>; denied?: ProxyResultV1; release?: () => Promise<void> }> {
     const verdict = options.trustAuthorizer ? readContext(event.requestContext?.authorizer) : undefined;
     if (verdict !== undefined) {
       const headers = { ...verdict.headers };
@@ -68,14 +70,20 @@ export function withRateLimit<E extends ProxyEvent>(
     const rateKey = (await key?.(event)) ?? defaultKey(event, options.ipv6Prefix) ?? UNKNOWN_CLIENT_KEY;
     const decision = await limiter.limit(rateKey);
     const headers = rateLimitHeaders(decision, format);
-    if (decision.allowed) return { headers };
+    if (decision.allowed) return decision.release ? { headers, release: decision.release } : { headers };
     return { headers, denied: problem(deniedBody(decision, headers["Retry-After"]), headers) };
   }
 
   return async function rateLimited(event: E, context?: unknown) {
-    const { headers, denied } = await decide(event);
+    const { headers, denied, release } = await decide(event);
     if (denied) return denied;
-    return addHeaders(await handler(event, context), headers, isV2(event));
+    try {
+      return addHeaders(await handler(event, context), headers, isV2(event));
+    } finally {
+      // A Lambda result is complete when the handler returns, and the container may freeze right after:
+      // the lease goes back before the response does. A failed release is ignored (the lease expires).
+      await release?.().catch(() => {});
+    }
   };
 }
 
