@@ -7,7 +7,7 @@ export const LIMIT = 10;
 export const TIMEOUT_MS = 300;
 export const COOLDOWN_MS = 300;
 /** The generous bound every decision under a fault must meet: the store budget plus 500 ms. */
-export const BUDGET_MS = TIMEOUT_MS + 500;
+export const SLACK_MS = 500;
 export const POLICIES = ["allow", "deny", "fallback"] as const;
 export type Policy = (typeof POLICIES)[number];
 
@@ -16,21 +16,22 @@ export interface Subject {
   readonly policy: Policy;
   readonly limiter: RateLimiter;
   readonly events: DecisionEvent[];
+  readonly timeoutMs: number;
   fallbackUsed: number;
 }
 
-export function subject(store: Store, policy: Policy, prefix: string): Subject {
+export function subject(store: Store, policy: Policy, prefix: string, timeoutMs = TIMEOUT_MS): Subject {
   const events: DecisionEvent[] = [];
   const limiter = createRateLimiter({
     store,
     rules: [fixedWindow({ limit: LIMIT, window: "1h" })],
     prefix: `${prefix}-${policy}`,
-    timeout: TIMEOUT_MS,
+    timeout: timeoutMs,
     circuitBreaker: { failureThreshold: 3, cooldown: COOLDOWN_MS },
     onStoreError: policy === "fallback" ? { fallback: memoryStore() } : policy,
     onDecision: (event) => events.push(event),
   });
-  return { policy, limiter, events, fallbackUsed: 0 };
+  return { policy, limiter, events, timeoutMs, fallbackUsed: 0 };
 }
 
 /** Installs the watch for a file: no unhandled rejection and no edgelimit timer pending at the end. */
@@ -49,7 +50,7 @@ export function watchSuite(title: string) {
 
 /** Asserts that a decision made while the store fails follows the subject's policy, within the budget. */
 export function expectPolicy(s: Subject, { decision, ms }: Timed, reason: "store-error" | "timeout" | "either") {
-  expect(ms, `decision took ${ms.toFixed(1)} ms`).toBeLessThan(BUDGET_MS);
+  expect(ms, `decision took ${ms.toFixed(1)} ms`).toBeLessThan(s.timeoutMs + SLACK_MS);
   expect(decision.degraded).toBe(true);
   if (reason === "either") expect(["store-error", "timeout"]).toContain(decision.reason);
   else expect(decision.reason).toBe(reason);

@@ -5,7 +5,7 @@ import type { Decision, RateLimiter } from "../../src/index.ts";
  * - `decide` times one decision (the one place tests assert a time bound, a generous one) and keeps the
  *   worst latency per fault for `report()`;
  * - timers: `setTimeout`/`clearTimeout` are wrapped while watching, and `pendingTimers()` lists the timers
- *   created by edgelimit's own code (`/src/`, `/durable-objects/`, by stack) that have neither fired nor been
+ *   set by edgelimit's own code (`/src/`, `/durable-objects/`: the caller of `setTimeout`) that have neither fired nor been
  *   cleared: a budget timer the limiter forgot to clear shows up here;
  * - unhandled rejections are collected (Node's `process` event, or the global `unhandledrejection` event).
  */
@@ -37,7 +37,9 @@ export function faultWatch() {
           },
           ...rest,
         );
-        if (ours.test(stack)) live.set(handle, stack);
+        // Only timers edgelimit's code sets itself (the caller of setTimeout), not those of a client it calls
+        // (the AWS SDK's retry backoff races the signal but leaves its own timer to run out).
+        if (ours.test(stack.split("\n")[0] ?? "")) live.set(handle, stack);
         return handle;
       };
       g.clearTimeout = (handle: unknown) => {
