@@ -217,3 +217,22 @@ describe("adapters: no client address, a garbage address, a bad cost", () => {
     await expect(worker.fetch!(noAddress(), {}, ctx)).rejects.toBeInstanceOf(ConfigError);
   });
 });
+
+describe("huge costs and the deny cache", () => {
+  it("a cost above capacity is exceeds-capacity even when the key's denial is cached, never a finite retry", async () => {
+    const limiter = createRateLimiter({
+      store: flakyStore(),
+      rules: [fixedWindow({ limit: 2, window: "1m" })],
+      clock: () => NOW,
+    });
+    await limiter.limit("k");
+    await limiter.limit("k");
+    expect(await limiter.limit("k")).toMatchObject({ reason: "limited", retryAfterMs: 40_000 });
+    expect((await limiter.limit("k")).reason).toBe("cached");
+    for (const cost of [3, Number.MAX_SAFE_INTEGER]) {
+      const decision = await limiter.limit("k", { cost });
+      expect(decision).toMatchObject({ reason: "exceeds-capacity", retryAfterMs: Number.POSITIVE_INFINITY });
+      expect(deniedResponse(decision).headers.get("Retry-After")).toBeNull();
+    }
+  });
+});
