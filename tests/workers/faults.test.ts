@@ -35,6 +35,7 @@ const namespace: RateLimiterNamespace = {
         return real.apply(request);
       },
       reset: (key) => real.reset(key),
+      release: (request) => real.release(request),
       ping: () => real.ping(),
     };
   },
