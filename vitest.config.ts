@@ -47,6 +47,18 @@ export default defineConfig({
         },
       },
       {
+        // Fault injection against the real backends: redis-server killed and restarted, the Upstash bridge
+        // failing, DynamoDB Local stopped and throttled. Each file starts its own backends.
+        extends: true,
+        test: {
+          name: "faults",
+          environment: "node",
+          include: ["tests/faults/**/*.test.ts"],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
         // Adapters for edge runtimes, bundles of every entry point, and runs inside Vercel's EdgeVM (started
         // directly: vitest's edge-runtime environment leaks Node globals, so it could not catch their use).
         extends: true,

@@ -121,7 +121,9 @@ function create(context: GuardContext, options: GuardOptions, config: GuardConfi
     circuit: () => breaker?.state ?? "closed",
     async decide(key, fullKey, request) {
       const { asked, now, consume } = request;
-      const cached = denied?.get(key, asked, now);
+      // A cost above capacity (asked to the store as cost 0) can never be allowed: the store's answer
+      // (exceeds-capacity, never) beats a cached retry.
+      const cached = request.cost === asked ? denied?.get(key, asked, now) : undefined;
       if (cached) {
         stats.cacheHits++;
         return { decision: cached, latency: 0, requests: 0 };

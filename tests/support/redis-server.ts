@@ -9,6 +9,8 @@ export interface RedisServer {
   readonly port: number;
   /** Stops the server (SIGTERM, then SIGKILL) and removes its temporary directory. */
   stop(): Promise<void>;
+  /** Fault injection: SIGKILL, no shutdown; resolves once the process has exited (data is gone). */
+  kill(): Promise<void>;
 }
 
 const INSTALL_HINT =
@@ -32,10 +34,11 @@ export function freePort(): Promise<number> {
 /**
  * Starts `redis-server` from PATH on a free loopback port with no persistence (`--save '' --appendonly no`)
  * in a fresh temporary directory, and waits until it answers PING. Throws, never skips, when it is missing.
+ * `port` restarts a server on the port of one that was killed (fault-injection tests).
  */
-export async function startRedisServer(): Promise<RedisServer> {
+export async function startRedisServer(options: { port?: number } = {}): Promise<RedisServer> {
   const dir = mkdtempSync(join(tmpdir(), "edgelimit-redis-"));
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const args = ["--bind", "127.0.0.1", "--port", String(port), "--save", "", "--appendonly", "no"];
   const child: ChildProcess = spawn("redis-server", [...args, "--dir", dir, "--daemonize", "no"], {
     stdio: ["ignore", "ignore", "pipe"],
@@ -53,6 +56,14 @@ export async function startRedisServer(): Promise<RedisServer> {
       const timer = setTimeout(() => child.kill("SIGKILL"), 3000);
       await gone;
       clearTimeout(timer);
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const kill = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const gone = new Promise((resolve) => child.once("exit", resolve));
+      child.kill("SIGKILL");
+      await gone;
     }
     rmSync(dir, { recursive: true, force: true });
   };
@@ -74,5 +85,5 @@ export async function startRedisServer(): Promise<RedisServer> {
     await stop();
     throw failure;
   }
-  return { port, stop };
+  return { port, stop, kill };
 }

@@ -7,16 +7,17 @@ export default class SummaryReporter implements Reporter {
     let failed = 0;
     let skipped = 0;
     for (const module of modules) {
-      let tests = 0;
+      let failedHere = 0;
       for (const test of module.children.allTests()) {
-        tests++;
         const state = test.result().state;
         if (state === "passed") passed++;
-        else if (state === "failed") failed++;
+        else if (state === "failed") failedHere++;
         else skipped++;
       }
-      // A file that failed to load or whose hooks failed has errors no test carries.
-      if (module.errors().length > 0 && tests === 0) failed++;
+      // A file that failed to load, or whose hooks (e.g. an afterAll check) failed while its tests passed,
+      // has errors no test carries: it counts as one failure.
+      if (module.errors().length > 0 && failedHere === 0) failedHere++;
+      failed += failedHere;
     }
     failed += unhandledErrors.length;
     process.stdout.write(`\n${passed} passed, ${failed} failed, ${skipped} skipped\n`);
