@@ -58,7 +58,7 @@ export function dynamoDbStore(options: DynamoDbStoreOptions): Store {
 
   /** Writes `state` if the item is still `previous` (or still absent); returns the new version. */
   async function write(pk: string, state: KeyState, previous: Item | undefined, signal: AbortSignal | undefined) {
-    const version = previous ? previous.version + 1 : firstVersion();
+    const version = newVersion();
     const command = new UpdateItemCommand({
       TableName: tableName,
       Key: { pk: { S: pk } },
@@ -77,7 +77,18 @@ export function dynamoDbStore(options: DynamoDbStoreOptions): Store {
       },
       ReturnValuesOnConditionCheckFailure: "ALL_OLD",
     });
-    await send(() => client.send(command, signalOf(signal)));
+    try {
+      await send(() => client.send(command, signalOf(signal)));
+    } catch (error) {
+      // The SDK retries a request lost in transit. If an earlier attempt of this very write landed, the retry's
+      // condition fails and the item it returns carries our own version: the write is done, not to be redone.
+      const current =
+        isConditionFailure(error) && error.Item
+          ? decode(error.Item as Parameters<typeof decodeItem>[0], pk)
+          : undefined;
+      if (current?.version === version) return version;
+      throw error;
+    }
     return version;
   }
 
@@ -231,9 +242,10 @@ export function dynamoDbStore(options: DynamoDbStoreOptions): Store {
 type Call = StoreRequest | ReleaseRequest;
 
 /**
- * The version of a new item: random, so that an isolate holding the version of a deleted item (reset, or
- * removed by TTL) cannot overwrite a new item that happens to have reached the same version.
+ * The version every write sets: random rather than counted, so that (1) a conditional failure that returns our
+ * own version proves an earlier attempt of the same write landed (an SDK retry), and (2) an isolate holding the
+ * version of a deleted item (reset, or removed by TTL) cannot overwrite a new item that reached the same number.
  */
-function firstVersion(): number {
-  return 1 + Math.floor(Math.random() * 2 ** 40);
+function newVersion(): number {
+  return 1 + Math.floor(Math.random() * 2 ** 52);
 }

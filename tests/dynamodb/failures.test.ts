@@ -1,11 +1,12 @@
 import {
   CreateTableCommand,
+  DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
   ThrottlingException,
   type UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { ConfigError, createRateLimiter, fixedWindow, StoreError, tokenBucket } from "../../src/index.ts";
 import { dynamoDbStore } from "../../src/stores/dynamodb.ts";
 import { localClient } from "../support/dynamodb-local.ts";
@@ -22,7 +23,7 @@ beforeAll(async () => {
 afterAll(() => db.destroy());
 
 describe("expired items (TTL deletes late)", () => {
-  it("an item whose expiresAtMs has passed counts as absent, and is overwritten under its version", async () => {
+  it("an item whose expiresAtMs has passed counts as absent, and is overwritten under its version check", async () => {
     const now = Date.now();
     // Written by hand as an earlier decision would have: the bucket empty, expired 1 s ago by `expiresAtMs`, and
     // not yet deleted by TTL (AWS deletes hours or days late). The TTL attribute is kept in the future here, so
@@ -50,10 +51,10 @@ describe("expired items (TTL deletes late)", () => {
     const decision = await limiter.limit("old");
     expect(decision.allowed).toBe(true);
     expect(decision.remaining).toBe(4);
-    // Cold cache: the blind write fails (the item still exists), returns it, and the retry writes version 42.
+    // Cold cache: the blind write fails (the item still exists), returns it, and the retry writes a new version.
     expect(wire.take()).toMatchObject({ reads: 0, writes: 2, failedWrites: 1 });
     const item = await db.send(new GetItemCommand({ TableName: tableName, Key: { pk: { S: "ttl:old" } } }));
-    expect(item.Item?.version).toEqual({ N: "42" });
+    expect(item.Item?.version).not.toEqual({ N: "41" });
     expect(Number(item.Item?.expiresAt?.N)).toBe(Math.floor(Number(item.Item?.expiresAtMs?.N) / 1000) + 1);
     expect(Number(item.Item?.expiresAtMs?.N)).toBe(now + 3_600_000);
   });
@@ -231,5 +232,38 @@ describe("reset by another isolate", () => {
       writes: 1,
       failedWrites: 0,
     });
+  });
+});
+
+describe("a write the SDK retries after it landed", () => {
+  it("counts once: the retry's failed condition returns our own version, which means done", async () => {
+    // A real client retries transient network errors (3 attempts by default). This middleware runs inside the
+    // retry loop: it lets the first UpdateItem reach DynamoDB Local, then loses its answer as a reset socket would.
+    const db = localClient(inject("dynamoDbEndpoint"), 3);
+    let lost = 0;
+    db.middlewareStack.add(
+      (next, context) => async (args) => {
+        const result = await next(args);
+        if (context.commandName === "UpdateItemCommand" && lost === 0) {
+          lost++;
+          throw Object.assign(new Error("socket hang up"), { code: "ECONNRESET" });
+        }
+        return result;
+      },
+      { step: "deserialize", name: "loseFirstAnswer" },
+    );
+    const limiter = createRateLimiter({
+      store: dynamoDbStore({ client: db, tableName }),
+      rules: [fixedWindow({ limit: 5, window: "1h" })],
+      prefix: "sdk-retry",
+      onStoreError: "throw",
+      timeout: 10_000,
+    });
+    await limiter.limit("k"); // creates the item
+    lost = 0;
+    const decision = await limiter.limit("k");
+    expect(lost).toBe(1);
+    expect(decision).toMatchObject({ allowed: true, remaining: 3 });
+    expect((await limiter.peek("k", { cost: 0 })).remaining).toBe(3);
   });
 });

@@ -62,11 +62,11 @@ export async function startDynamoDbLocal(timeoutMs = 30_000, fixedPort?: number)
 }
 
 /** A client for a DynamoDB Local endpoint with the shared fake credentials. */
-export function localClient(endpoint: string): DynamoDBClient {
+export function localClient(endpoint: string, maxAttempts = 1): DynamoDBClient {
   // A fresh object each time: the SDK writes a `$source` marker into it (a frozen object makes it throw).
-  // maxAttempts 1: no SDK retries, so tests count every request the store makes.
+  // maxAttempts 1 by default: no SDK retries, so tests count every request the store makes.
   const credentials = { ...LOCAL_CREDENTIALS };
-  return new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials, maxAttempts: 1 });
+  return new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials, maxAttempts });
 }
 
 async function freePort(): Promise<number> {
