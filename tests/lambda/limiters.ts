@@ -4,8 +4,12 @@ import { createRateLimiter, fixedWindow, type RateLimiter, type RateLimiterOptio
 import { dynamoDbStore } from "../../src/stores/dynamodb.ts";
 import { client, createTable } from "../dynamodb/tables.ts";
 
-/** 10 s into a minute: a one-minute fixed window then resets in 50 s. */
-export const T0 = Date.UTC(2026, 0, 1, 12, 0, 10);
+/**
+ * 10 s into a minute (a one-minute fixed window then resets in 50 s), tomorrow: TTL attributes then lie in the
+ * future, so DynamoDB Local's TTL sweeper (it deletes expired items within seconds) never removes what a test wrote.
+ */
+const DAY = 86_400_000;
+export const T0 = Math.floor(Date.now() / DAY) * DAY + DAY + 10_000;
 
 let limiters = 0;
 
