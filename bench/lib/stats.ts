@@ -43,10 +43,7 @@ export function exact(value: number, rounds = 1): Summary {
  * Runs `rounds` rounds; in each round every contender runs once, in an order that rotates between rounds,
  * so drift in machine load falls on all contenders alike. Returns each contender's per-round results.
  */
-export async function interleaved<T>(
-  rounds: number,
-  contenders: readonly (() => Promise<T> | T)[],
-): Promise<T[][]> {
+export async function interleaved<T>(rounds: number, contenders: readonly (() => Promise<T> | T)[]): Promise<T[][]> {
   const results: T[][] = contenders.map(() => []);
   for (let round = 0; round < rounds; round++) {
     for (let i = 0; i < contenders.length; i++) {

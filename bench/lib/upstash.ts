@@ -4,8 +4,8 @@ import { Ratelimit } from "@upstash/ratelimit";
 import { Redis } from "@upstash/redis";
 import { createRateLimiter, fixedWindow, gcra, type RuleInput, slidingWindow, tokenBucket } from "../../src/index.ts";
 import { upstashStore } from "../../src/stores/upstash.ts";
-import type { UpstashBackend } from "../../tests/support/upstash-bridge.ts";
 import { RespConnection } from "../../tests/support/resp.ts";
+import type { UpstashBackend } from "../../tests/support/upstash-bridge.ts";
 
 export type UpstashAlgorithm = "fixedWindow" | "slidingWindow" | "tokenBucket" | "gcra";
 

@@ -123,7 +123,9 @@ export async function runMemory(options: ScenarioOptions): Promise<ScenarioResul
     name: "memory",
     title: "Memory store",
     tables: [table],
-    charts: [chartOf(table, "memory-throughput", "Memory store: decisions per second", (r) => r.unit === "decisions/s")],
+    charts: [
+      chartOf(table, "memory-throughput", "Memory store: decisions per second", (r) => r.unit === "decisions/s"),
+    ],
     versions: {
       "rate-limiter-flexible": packageVersion("rate-limiter-flexible"),
       limiter: packageVersion("limiter"),

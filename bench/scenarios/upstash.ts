@@ -1,6 +1,6 @@
 // Upstash REST (local bridge over redis-server): edgelimit's upstashStore vs @upstash/ratelimit.
 import { startUpstashBackend, type UpstashBackend } from "../../tests/support/upstash-bridge.ts";
-import { type Chart, type Row, type ScenarioOptions, type ScenarioResult, type Table } from "../lib/result.ts";
+import type { Chart, Row, ScenarioOptions, ScenarioResult, Table } from "../lib/result.ts";
 import { interleaved, latencies, percentile, type Summary, summarize } from "../lib/stats.ts";
 import { packageVersion, redisVersion } from "../lib/system.ts";
 import { CommandCounter, costOf, type Decide, ours, peer, type UpstashAlgorithm } from "../lib/upstash.ts";
@@ -56,14 +56,47 @@ async function expect(answer: Promise<boolean>, allowed: boolean): Promise<void>
 
 const ROWS: readonly { field: string; label: string; unit: string; better: Row["better"]; headline?: boolean }[] = [
   { field: "requestsAllowed.cacheOff", label: "HTTP requests per allowed decision", unit: "requests", better: "lower" },
-  { field: "requestsDenied.cacheOff", label: "HTTP requests per denied decision, cache off", unit: "requests", better: "lower" },
-  { field: "requestsDenied.cacheOn", label: "HTTP requests per denied decision, cache on", unit: "requests", better: "lower" },
-  { field: "commandsAllowed.cacheOff", label: "Redis commands per allowed decision", unit: "commands", better: "lower", headline: true },
-  { field: "commandsDenied.cacheOff", label: "Redis commands per denied decision, cache off", unit: "commands", better: "lower", headline: true },
-  { field: "commandsDenied.cacheOn", label: "Redis commands per denied decision, cache on", unit: "commands", better: "lower" },
+  {
+    field: "requestsDenied.cacheOff",
+    label: "HTTP requests per denied decision, cache off",
+    unit: "requests",
+    better: "lower",
+  },
+  {
+    field: "requestsDenied.cacheOn",
+    label: "HTTP requests per denied decision, cache on",
+    unit: "requests",
+    better: "lower",
+  },
+  {
+    field: "commandsAllowed.cacheOff",
+    label: "Redis commands per allowed decision",
+    unit: "commands",
+    better: "lower",
+    headline: true,
+  },
+  {
+    field: "commandsDenied.cacheOff",
+    label: "Redis commands per denied decision, cache off",
+    unit: "commands",
+    better: "lower",
+    headline: true,
+  },
+  {
+    field: "commandsDenied.cacheOn",
+    label: "Redis commands per denied decision, cache on",
+    unit: "commands",
+    better: "lower",
+  },
   { field: "p50", label: "latency p50 (allowed, sequential)", unit: "ms", better: "lower", headline: true },
   { field: "p99", label: "latency p99 (allowed, sequential)", unit: "ms", better: "lower" },
-  { field: "admitted", label: `admitted when ${RACERS} callers race for ${LIMIT}`, unit: "requests", better: "exact", headline: true },
+  {
+    field: "admitted",
+    label: `admitted when ${RACERS} callers race for ${LIMIT}`,
+    unit: "requests",
+    better: "exact",
+    headline: true,
+  },
 ];
 
 /** Runs the Upstash scenario against its own redis-server and bridge. */
@@ -83,7 +116,9 @@ export async function runUpstash(options: ScenarioOptions): Promise<ScenarioResu
     for (const algorithm of ALGORITHMS) {
       const contenders = [
         () => round(backend, counter, (l, c, p) => ours(backend, algorithm, l, c, p), sizes),
-        ...(algorithm === "gcra" ? [] : [() => round(backend, counter, (l, c, p) => peer(backend, algorithm, l, c, p), sizes)]),
+        ...(algorithm === "gcra"
+          ? []
+          : [() => round(backend, counter, (l, c, p) => peer(backend, algorithm, l, c, p), sizes)]),
       ];
       const perRound = await interleaved(options.rounds, contenders);
       const pick = (field: string): (Summary | undefined)[] =>
@@ -107,14 +142,29 @@ export async function runUpstash(options: ScenarioOptions): Promise<ScenarioResu
     await backend.stop();
   }
   const group = (row: number) =>
-    tables.map((t) => ({ label: t.caption.replace(/^Upstash REST, (\w+).*/, "$1"), values: t.rows[row]!.values.map((v) => v?.median) }));
+    tables.map((t) => ({
+      label: t.caption.replace(/^Upstash REST, (\w+).*/, "$1"),
+      values: t.rows[row]!.values.map((v) => v?.median),
+    }));
   charts.push(
-    { file: "upstash-latency", title: "Upstash REST: p50 latency per decision", unit: "ms", series: UPSTASH_COLUMNS, groups: group(6) },
-    { file: "upstash-commands", title: "Upstash REST: Redis commands per allowed decision", unit: "commands", series: UPSTASH_COLUMNS, groups: group(3) },
+    {
+      file: "upstash-latency",
+      title: "Upstash REST: p50 latency per decision",
+      unit: "ms",
+      series: UPSTASH_COLUMNS,
+      groups: group(6),
+    },
+    {
+      file: "upstash-commands",
+      title: "Upstash REST: Redis commands per allowed decision",
+      unit: "commands",
+      series: UPSTASH_COLUMNS,
+      groups: group(3),
+    },
   );
   const notes = [
     `Limit ${LIMIT} per hour per key; a fresh key and limiter per round. Redis commands are \`INFO commandstats\` deltas (EVALSHA plus the commands the script calls, as Upstash bills them).`,
-    "\"cache off\": edgelimit `denyCache: false`, @upstash/ratelimit `ephemeralCache: false`, so every decision reaches Redis. \"cache on\": both libraries' defaults, which answer a repeated denial in-process.",
+    '"cache off": edgelimit `denyCache: false`, @upstash/ratelimit `ephemeralCache: false`, so every decision reaches Redis. "cache on": both libraries\' defaults, which answer a repeated denial in-process.',
     `Latency: ${sizes.latencyCalls} sequential decisions on distinct keys, all allowed, HTTP over loopback to the bridge (no network RTT: real deployments add it to both).`,
     `Race: ${RACERS} concurrent \`limit()\` calls on one key (defaults, caches on); exact is ${LIMIT}.`,
   ];
