@@ -40,6 +40,17 @@ export default defineConfig({
           hookTimeout: 60_000,
         },
       },
+      {
+        extends: true,
+        test: {
+          name: "dynamodb",
+          environment: "node",
+          include: ["tests/dynamodb/**/*.test.ts"],
+          globalSetup: ["tests/dynamodb/global-setup.ts"],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
     ],
   },
 });
