@@ -2,6 +2,7 @@
 import type { ScenarioOptions, ScenarioResult } from "../lib/result.ts";
 import { runBundle } from "./bundle.ts";
 import { runDurableObjects } from "./durable-objects.ts";
+import { runDynamoDb } from "./dynamodb.ts";
 import { runMemory } from "./memory.ts";
 import { runScale } from "./scale.ts";
 import { runUpstash } from "./upstash.ts";
@@ -10,6 +11,7 @@ import { runUpstash } from "./upstash.ts";
 export const SCENARIOS: Readonly<Record<string, (options: ScenarioOptions) => Promise<ScenarioResult>>> = {
   memory: runMemory,
   upstash: runUpstash,
+  dynamodb: runDynamoDb,
   "durable-objects": runDurableObjects,
   bundle: runBundle,
   scale: runScale,

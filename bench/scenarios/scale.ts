@@ -56,7 +56,7 @@ export async function runScale(options: ScenarioOptions): Promise<ScenarioResult
     for (const c of pair) await throughput(c, names, memoryKeys);
     const perRound = await interleaved(
       options.rounds,
-      pair.map((c) => () => throughput(c, names, tiny ? 1_000 : 200_000)),
+      pair.map((c) => () => throughput(c, names, tiny ? 1_000 : 100_000)),
     );
     rulesRows.push({
       label: `memory, ${rules} rule${rules > 1 ? "s" : ""} per key (${memoryKeys.toLocaleString("en")} keys)`,

@@ -123,13 +123,14 @@ export async function runUpstash(options: ScenarioOptions): Promise<ScenarioResu
       const perRound = await interleaved(options.rounds, contenders);
       const pick = (field: string): (Summary | undefined)[] =>
         UPSTASH_COLUMNS.map((_, i) => (perRound[i] ? summarize(perRound[i]!.map((f) => f[field]!)) : undefined));
+      // The headline keeps every algorithm's Redis commands and fixedWindow's other figures.
       const rows: Row[] = ROWS.map((r) => ({
         label: r.label,
         unit: r.unit,
         better: r.better,
         ...(r.better === "exact" ? { target: LIMIT } : {}),
         values: pick(r.field),
-        headline: r.headline === true && algorithm !== "gcra",
+        headline: r.headline === true && (algorithm === "fixedWindow" || r.field.startsWith("commands")),
       }));
       tables.push({
         caption: `Upstash REST, ${algorithm}${algorithm === "gcra" ? " (edgelimit only: @upstash/ratelimit has no GCRA)" : ""}`,

@@ -34,18 +34,23 @@ function checkShape(result: ScenarioResult): void {
   }
 }
 
+// Scenarios run concurrently (each has its own backends; most of the time is waiting on them).
 describe("bench scenarios (tiny mode)", () => {
-  const results: ScenarioResult[] = [];
+  const runs = new Map<string, Promise<ScenarioResult>>();
+  const runOnce = (name: string, run: (typeof SCENARIOS)[string]) => {
+    if (!runs.has(name)) runs.set(name, run({ mode: "tiny", rounds: 1 }));
+    return runs.get(name)!;
+  };
   for (const [name, run] of Object.entries(SCENARIOS)) {
-    it(`${name} produces finite figures`, { timeout: 60_000 }, async () => {
-      const result = await run({ mode: "tiny", rounds: 1 });
+    it.concurrent(`${name} produces finite figures`, { timeout: 90_000 }, async () => {
+      const result = await runOnce(name, run);
       expect(result.name).toBe(name);
       checkShape(result);
-      results.push(result);
     });
   }
 
-  it("renders a report with a headline table and every scenario", () => {
+  it("renders a report with a headline table and every scenario", { timeout: 90_000 }, async () => {
+    const results = await Promise.all(Object.entries(SCENARIOS).map(([name, run]) => runOnce(name, run)));
     const report = renderReport(results, {
       date: "2026-01-01 00:00 UTC",
       machine: "test",
