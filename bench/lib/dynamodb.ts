@@ -14,6 +14,8 @@ export interface Tally {
   failedWrites: number;
   /** Capacity units DynamoDB reported (`ReturnConsumedCapacity: TOTAL`); DynamoDB Local reports none for failed writes. */
   capacity: number;
+  /** Decisions that failed (edgelimit: degraded by a store error, e.g. lost writes past `maxAttempts`; RLF: rejected with an error). */
+  errors: number;
 }
 
 const READS = new Set(["GetItemCommand", "QueryCommand", "BatchGetItemCommand"]);
@@ -42,9 +44,9 @@ export function countRequests(client: DynamoDBClient | DynamoDB, tally: Tally): 
   );
 }
 
-export const emptyTally = (): Tally => ({ reads: 0, writes: 0, failedWrites: 0, capacity: 0 });
+export const emptyTally = (): Tally => ({ reads: 0, writes: 0, failedWrites: 0, capacity: 0, errors: 0 });
 
-/** Answers one request for a key: whether it was allowed. */
+/** Answers one request for a key: whether it was allowed (a failed decision counts in `errors` and is not allowed). */
 export type Decide = (key: string) => Promise<boolean>;
 
 /** Creates edgelimit's table and RLF's table (RLF's own key schema), on-demand, once per DynamoDB Local. */
@@ -72,13 +74,14 @@ export function ours(endpoint: string, table: string, limit: number, tally: Tall
     store: dynamoDbStore({ client, tableName: table }),
     rules: [fixedWindow({ limit, window: "1h" })],
     denyCache: false,
+    onStoreError: "deny",
     timeout: 10_000,
   });
   return {
     async decide(key) {
       const decision = await limiter.limit(key);
-      if (decision.degraded) throw new Error(`edgelimit degraded: ${decision.reason}`);
-      return decision.allowed;
+      if (decision.degraded) tally.errors++;
+      return decision.allowed && !decision.degraded;
     },
     close: () => client.destroy(),
   };
@@ -112,8 +115,8 @@ export function theirs(
         await limiter.consume(key);
         return true;
       } catch (error) {
-        if (error instanceof RateLimiterRes) return false;
-        throw error;
+        if (!(error instanceof RateLimiterRes)) tally.errors++;
+        return false;
       }
     },
     close: () => client.destroy(),

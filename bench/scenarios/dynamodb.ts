@@ -20,6 +20,7 @@ function perDecision(figures: Figures, phase: string, tally: Tally, decisions: n
   figures[`${phase}.failed`] = tally.failedWrites / decisions;
   // AWS bills a failed conditional write as a write; DynamoDB Local reports no capacity for it.
   figures[`${phase}.billed`] = (tally.capacity + tally.failedWrites) / decisions;
+  figures[`${phase}.errors`] = (100 * tally.errors) / decisions;
 }
 
 /** One round of one contender. `callers` separate instances (as separate Lambda containers) share one key. */
@@ -85,6 +86,7 @@ const ROW_SPECS: readonly [field: string, label: string, unit: string, headline?
   ["contended.writes", "write requests per decision, 50 callers on one key", "requests"],
   ["contended.failed", "failed conditional writes per decision, 50 callers on one key", "requests"],
   ["contended.billed", "capacity units per decision, 50 callers on one key (billed)", "WCU+RCU"],
+  ["contended.errors", "decisions that failed (store error), 50 callers on one key", "%", true],
   ["contended.p50", "latency p50, 50 callers on one key", "ms"],
   ["contended.p99", "latency p99, 50 callers on one key", "ms"],
 ];
