@@ -1,5 +1,8 @@
 // Memory store: decisions/s and bytes per key, edgelimit's memoryStore vs rate-limiter-flexible's
 // RateLimiterMemory and the `limiter` package's TokenBucket (one bucket per key, in a Map).
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { TokenBucket } from "limiter";
 import { RateLimiterMemory } from "rate-limiter-flexible";
 import { createRateLimiter, fixedWindow } from "../../src/index.ts";
@@ -16,6 +19,7 @@ interface Contender {
 export const MEMORY_COLUMNS = ["edgelimit memoryStore", "RLF RateLimiterMemory", "limiter TokenBucket"] as const;
 
 const HOUR_S = 3600;
+const run = promisify(execFile);
 const BIG = 1e9; // a limit never reached: every decision is an allowed one, the common case
 
 /** Fresh contenders sized for `keys` keys (our store keeps every key: no eviction during the run). */
@@ -56,19 +60,11 @@ export async function throughput(contender: Contender, names: readonly string[],
   return count / ((performance.now() - started) / 1000);
 }
 
-/** Heap bytes per key after `keys` distinct keys were decided once (fresh contender, GC before and after). */
-async function bytesPerKey(make: () => Contender, names: readonly string[]): Promise<number> {
-  collectGarbage();
-  const before = process.memoryUsage().heapUsed;
-  const contender = make();
-  for (const name of names) {
-    const answer = contender.decide(name);
-    if (answer instanceof Promise) await answer;
-  }
-  collectGarbage();
-  const after = process.memoryUsage().heapUsed;
-  contender.decide(names[0]!); // keeps it alive until measured
-  return (after - before) / names.length;
+/** Heap bytes per key a contender holds after deciding `keys` distinct keys once (measured in a child process). */
+async function bytesPerKey(index: number, keys: number): Promise<number> {
+  const child = fileURLToPath(new URL("../lib/heap-child.ts", import.meta.url));
+  const { stdout } = await run(process.execPath, ["--expose-gc", child, String(index), String(keys)]);
+  return (JSON.parse(stdout) as { bytesPerKey: number }).bytesPerKey;
 }
 
 /** Runs the memory scenario. */
@@ -96,11 +92,9 @@ export async function runMemory(options: ScenarioOptions): Promise<ScenarioResul
     });
   }
   const fillKeys = tiny ? 1_000 : 50_000;
-  const fillNames = Array.from({ length: fillKeys }, (_, i) => `user:${i}`);
-  const makers = [0, 1, 2].map((i) => () => memoryContenders(fillKeys)[i]!);
   const memory = await interleaved(
     options.rounds,
-    makers.map((make) => () => bytesPerKey(make, fillNames)),
+    MEMORY_COLUMNS.map((_, i) => () => bytesPerKey(i, fillKeys)),
   );
   rows.push({
     label: `heap per key (${fillKeys.toLocaleString("en")} keys)`,
@@ -116,7 +110,7 @@ export async function runMemory(options: ScenarioOptions): Promise<ScenarioResul
     notes: [
       "One caller, sequential `await limiter.limit(key)` (`consume(key)` for RLF); `limiter`'s TokenBucket is synchronous and not awaited.",
       "Keys are decided round-robin; all keys are filled and warmed before timing. Our store is sized to keep every key.",
-      "Heap per key: `process.memoryUsage().heapUsed` delta after deciding each key once, with `global.gc()` before and after.",
+      "Heap per key: in a fresh `node --expose-gc` process per contender, the `process.memoryUsage().heapUsed` delta after deciding each key once, with full GCs before and after.",
     ],
   };
   return {

@@ -101,7 +101,7 @@ export async function runScale(options: ScenarioOptions): Promise<ScenarioResult
   }
   const rulesTable: Table = {
     caption: "Scale: rules per key (fixed windows; every decision allowed)",
-    columns: ["edgelimit", "peer"],
+    columns: ["edgelimit", "peer (RLF RateLimiterUnion / R × @upstash/ratelimit)"],
     rows: rulesRows,
     notes: [
       "edgelimit applies all rules of a key in one store call (one Lua script). Peers have no multi-rule limiter: RLF uses `RateLimiterUnion` of R `RateLimiterMemory`; @upstash/ratelimit uses R `Ratelimit` instances called with `Promise.all` (@upstash/redis auto-pipelining may batch them into one HTTP request).",
