@@ -5,8 +5,12 @@ import { chartOf, type Row, type ScenarioOptions, type ScenarioResult, type Tabl
 import { interleaved, latencies, percentile, summarize } from "../lib/stats.ts";
 import { packageVersion } from "../lib/system.ts";
 
-const LIMIT = 50;
-const RACERS = 200;
+/** Full mode: limit 50, 200 racers, 50 contending instances; tiny mode (smoke test) a tenth of each. */
+const SIZES = {
+  full: { limit: 50, racers: 200, calls: 200, callers: 50, each: 4 },
+  tiny: { limit: 5, racers: 20, calls: 10, callers: 5, each: 2 },
+};
+type Sizes = (typeof SIZES)["full"];
 const BIG = 1_000_000;
 type Make = typeof ours;
 type Figures = Record<string, number>;
@@ -24,25 +28,20 @@ function perDecision(figures: Figures, phase: string, tally: Tally, decisions: n
 }
 
 /** One round of one contender. `callers` separate instances (as separate Lambda containers) share one key. */
-async function round(
-  endpoint: string,
-  table: string,
-  make: Make,
-  sizes: { calls: number; callers: number; each: number },
-) {
+async function round(endpoint: string, table: string, make: Make, sizes: Sizes) {
   const figures: Figures = {};
   const costTally = emptyTally();
-  const one = make(endpoint, table, LIMIT, costTally);
+  const one = make(endpoint, table, sizes.limit, costTally);
   const key = fresh("cost");
   for (const [phase, allowed] of [
     ["allowed", true],
     ["denied", false],
   ] as const) {
     Object.assign(costTally, emptyTally());
-    for (let i = 0; i < LIMIT; i++) {
+    for (let i = 0; i < sizes.limit; i++) {
       if ((await one.decide(key)) !== allowed) throw new Error(`expected ${phase} decisions`);
     }
-    perDecision(figures, phase, costTally, LIMIT);
+    perDecision(figures, phase, costTally, sizes.limit);
   }
   one.close();
   const open = make(endpoint, table, BIG, emptyTally());
@@ -53,11 +52,11 @@ async function round(
   figures.p99 = percentile(times, 99);
   open.close();
   const raceTally = emptyTally();
-  const racer = make(endpoint, table, LIMIT, raceTally);
+  const racer = make(endpoint, table, sizes.limit, raceTally);
   const raceKey = fresh("race");
-  const answers = await Promise.all(Array.from({ length: RACERS }, () => racer.decide(raceKey)));
+  const answers = await Promise.all(Array.from({ length: sizes.racers }, () => racer.decide(raceKey)));
   figures.admitted = answers.filter(Boolean).length;
-  perDecision(figures, "race", raceTally, RACERS);
+  perDecision(figures, "race", raceTally, sizes.racers);
   racer.close();
   const contTally = emptyTally();
   const callers = Array.from({ length: sizes.callers }, () => make(endpoint, table, BIG, contTally));
@@ -80,7 +79,7 @@ const ROW_SPECS: readonly [field: string, label: string, unit: string, headline?
   ["denied.billed", "capacity units per denied decision (billed)", "WCU+RCU", true],
   ["p50", "latency p50 (allowed, sequential, warm keys)", "ms", true],
   ["p99", "latency p99 (allowed, sequential, warm keys)", "ms"],
-  ["admitted", `admitted when ${RACERS} callers race for ${LIMIT}`, "requests", true],
+  ["admitted", "admitted when RACERS callers race for LIMIT", "requests", true],
   ["race.writes", `write requests per decision in that race`, "requests"],
   ["race.failed", `failed conditional writes per decision in that race`, "requests"],
   ["contended.writes", "write requests per decision, 50 callers on one key", "requests"],
@@ -94,8 +93,7 @@ const ROW_SPECS: readonly [field: string, label: string, unit: string, headline?
 /** Runs the DynamoDB scenario against its own DynamoDB Local. */
 export async function runDynamoDb(options: ScenarioOptions): Promise<ScenarioResult> {
   const started = performance.now();
-  const tiny = options.mode === "tiny";
-  const sizes = tiny ? { calls: 10, callers: 5, each: 2 } : { calls: 200, callers: 50, each: 4 };
+  const sizes = SIZES[options.mode];
   const local = await startDynamoDbLocal(90_000); // Java starts in ~4 s, much slower on a loaded machine
   let perRound: Figures[][];
   try {
@@ -116,10 +114,13 @@ export async function runDynamoDb(options: ScenarioOptions): Promise<ScenarioRes
     await local.stop();
   }
   const rows: Row[] = ROW_SPECS.map(([field, label, unit, headline]) => ({
-    label: label.replace("50 callers", `${sizes.callers} callers`),
+    label: label
+      .replace("50 callers", `${sizes.callers} callers`)
+      .replace("RACERS", String(sizes.racers))
+      .replace("LIMIT", String(sizes.limit)),
     unit,
     better: field === "admitted" ? "exact" : "lower",
-    ...(field === "admitted" ? { target: LIMIT } : {}),
+    ...(field === "admitted" ? { target: sizes.limit } : {}),
     values: perRound.map((r) => summarize(r.map((f) => f[field]!))),
     headline: headline === true,
   }));
@@ -128,10 +129,10 @@ export async function runDynamoDb(options: ScenarioOptions): Promise<ScenarioRes
     columns: ["edgelimit dynamoDbStore", "RLF RateLimiterDynamo"],
     rows,
     notes: [
-      `Fixed window, limit ${LIMIT} per hour; on-demand tables created before timing (RLF with \`tableCreated: true, ttlSet: true\`, so neither makes control-plane calls). Requests are counted by a client middleware that also sets \`ReturnConsumedCapacity: TOTAL\`.`,
+      `Fixed window, limit ${sizes.limit} per hour; on-demand tables created before timing (RLF with \`tableCreated: true, ttlSet: true\`, so neither makes control-plane calls). Requests are counted by a client middleware that also sets \`ReturnConsumedCapacity: TOTAL\`.`,
       '"Billed" = capacity DynamoDB Local reports + one WCU per failed conditional write (AWS bills those; Local reports no capacity for them). Items are under 1 KB.',
       "edgelimit's deny cache is off here (`denyCache: false`), so denials show the store's own cost; its store still answers a denial from an item it saw < 1 s ago without a request.",
-      `Race: ${RACERS} concurrent calls through one limiter instance. Contention: ${sizes.callers} separate limiter instances (own client and cache, like separate Lambda containers), ${sizes.each} sequential decisions each, on one key, never denied.`,
+      `Race: ${sizes.racers} concurrent calls through one limiter instance. Contention: ${sizes.callers} separate limiter instances (own client and cache, like separate Lambda containers), ${sizes.each} sequential decisions each, on one key, never denied.`,
     ],
   };
   return {

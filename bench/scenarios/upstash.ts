@@ -7,15 +7,13 @@ import { CommandCounter, costOf, type Decide, ours, peer, type UpstashAlgorithm 
 
 export const UPSTASH_COLUMNS = ["edgelimit upstashStore", "@upstash/ratelimit"] as const;
 const ALGORITHMS: readonly UpstashAlgorithm[] = ["fixedWindow", "slidingWindow", "tokenBucket", "gcra"];
-const LIMIT = 50;
-const RACERS = 200;
+/** Limit per key and racing callers: 50 and 200 in full mode, 5 and 20 in tiny mode. */
+const SIZES = { full: { limit: 50, racers: 200, latencyCalls: 300 }, tiny: { limit: 5, racers: 20, latencyCalls: 20 } };
 
 /** The figures of one contender in one round, by name. */
 type Figures = Record<string, number>;
 
-interface Sizes {
-  readonly latencyCalls: number;
-}
+type Sizes = (typeof SIZES)["full"];
 
 let serial = 0;
 const fresh = (what: string) => `${what}-${Date.now().toString(36)}-${serial++}`;
@@ -29,10 +27,10 @@ async function round(
 ): Promise<Figures> {
   const figures: Figures = {};
   for (const cache of [false, true]) {
-    const decide = make(LIMIT, cache, fresh("cost"));
+    const decide = make(sizes.limit, cache, fresh("cost"));
     const key = fresh("k");
-    const allowed = await costOf(backend, counter, LIMIT, () => expect(decide(key), true));
-    const denied = await costOf(backend, counter, LIMIT, () => expect(decide(key), false));
+    const allowed = await costOf(backend, counter, sizes.limit, () => expect(decide(key), true));
+    const denied = await costOf(backend, counter, sizes.limit, () => expect(decide(key), false));
     const tag = cache ? "cacheOn" : "cacheOff";
     figures[`requestsAllowed.${tag}`] = allowed.requests;
     figures[`commandsAllowed.${tag}`] = allowed.commands;
@@ -43,9 +41,9 @@ async function round(
   const times = await latencies(sizes.latencyCalls, (i) => open(`user:${i}`));
   figures.p50 = percentile(times, 50);
   figures.p99 = percentile(times, 99);
-  const racer = make(LIMIT, true, fresh("race"));
+  const racer = make(sizes.limit, true, fresh("race"));
   const key = fresh("race");
-  const answers = await Promise.all(Array.from({ length: RACERS }, () => racer(key)));
+  const answers = await Promise.all(Array.from({ length: sizes.racers }, () => racer(key)));
   figures.admitted = answers.filter(Boolean).length;
   return figures;
 }
@@ -92,7 +90,7 @@ const ROWS: readonly { field: string; label: string; unit: string; better: Row["
   { field: "p99", label: "latency p99 (allowed, sequential)", unit: "ms", better: "lower" },
   {
     field: "admitted",
-    label: `admitted when ${RACERS} callers race for ${LIMIT}`,
+    label: "admitted when RACERS callers race for LIMIT",
     unit: "requests",
     better: "exact",
     headline: true,
@@ -104,7 +102,7 @@ export async function runUpstash(options: ScenarioOptions): Promise<ScenarioResu
   const started = performance.now();
   const backend = await startUpstashBackend();
   const counter = await CommandCounter.connect(backend.redisPort);
-  const sizes: Sizes = { latencyCalls: options.mode === "tiny" ? 20 : 300 };
+  const sizes: Sizes = SIZES[options.mode];
   const tables: Table[] = [];
   const charts: Chart[] = [];
   try {
@@ -125,10 +123,10 @@ export async function runUpstash(options: ScenarioOptions): Promise<ScenarioResu
         UPSTASH_COLUMNS.map((_, i) => (perRound[i] ? summarize(perRound[i]!.map((f) => f[field]!)) : undefined));
       // The headline keeps every algorithm's Redis commands and fixedWindow's other figures.
       const rows: Row[] = ROWS.map((r) => ({
-        label: r.label,
+        label: r.label.replace("RACERS", String(sizes.racers)).replace("LIMIT", String(sizes.limit)),
         unit: r.unit,
         better: r.better,
-        ...(r.better === "exact" ? { target: LIMIT } : {}),
+        ...(r.better === "exact" ? { target: sizes.limit } : {}),
         values: pick(r.field),
         headline: r.headline === true && (algorithm === "fixedWindow" || r.field.startsWith("commands")),
       }));
@@ -164,10 +162,10 @@ export async function runUpstash(options: ScenarioOptions): Promise<ScenarioResu
     },
   );
   const notes = [
-    `Limit ${LIMIT} per hour per key; a fresh key and limiter per round. Redis commands are \`INFO commandstats\` deltas (EVALSHA plus the commands the script calls, as Upstash bills them).`,
+    `Limit ${sizes.limit} per hour per key; a fresh key and limiter per round. Redis commands are \`INFO commandstats\` deltas (EVALSHA plus the commands the script calls, as Upstash bills them).`,
     '"cache off": edgelimit `denyCache: false`, @upstash/ratelimit `ephemeralCache: false`, so every decision reaches Redis. "cache on": both libraries\' defaults, which answer a repeated denial in-process.',
     `Latency: ${sizes.latencyCalls} sequential decisions on distinct keys, all allowed, HTTP over loopback to the bridge (no network RTT: real deployments add it to both).`,
-    `Race: ${RACERS} concurrent \`limit()\` calls on one key (defaults, caches on); exact is ${LIMIT}.`,
+    `Race: ${sizes.racers} concurrent \`limit()\` calls on one key (defaults, caches on); exact is ${sizes.limit}.`,
   ];
   tables[0] = { ...tables[0]!, notes };
   return {
