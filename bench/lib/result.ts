@@ -60,6 +60,10 @@ export function chartOf(table: Table, file: string, title: string, pick: (row: R
     title,
     unit: rows[0]?.unit ?? "",
     series: table.columns,
-    groups: rows.map((row) => ({ label: row.label, values: row.values.map((v) => v?.median) })),
+    // Parenthesized details stay in the tables; the charts keep labels short.
+    groups: rows.map((row) => ({
+      label: row.label.replace(/\s*\([^)]*\)/g, ""),
+      values: row.values.map((v) => v?.median),
+    })),
   };
 }

@@ -21,6 +21,21 @@ export function formatNumber(value: number): string {
   return value === 0 ? "0" : value.toPrecision(2);
 }
 
+/** A label in lines of at most ~36 characters (about the label column at 12 px), broken at spaces. */
+function wrap(label: string): string[] {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of label.split(" ")) {
+    if (line !== "" && line.length + 1 + word.length > 36) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line === "" ? word : `${line} ${word}`;
+    }
+  }
+  return [...lines, line];
+}
+
 /** The chart as a standalone SVG document. */
 export function renderChart(chart: Chart): string {
   const max = Math.max(...chart.groups.flatMap((g) => g.values.filter((v): v is number => v !== undefined)), 0);
@@ -34,10 +49,14 @@ export function renderChart(chart: Chart): string {
   });
   y += 28;
   for (const group of chart.groups) {
-    const height = group.values.length * (BAR + GAP) - GAP;
-    parts.push(
-      `<text x="${LABEL_WIDTH - 8}" y="${y + height / 2 + 4}" font-size="12" text-anchor="end">${escapeXml(group.label)}</text>`,
-    );
+    const lines = wrap(group.label);
+    const height = Math.max(group.values.length * (BAR + GAP) - GAP, lines.length * 14);
+    lines.forEach((line, i) => {
+      const lineY = y + height / 2 + 4 + (i - (lines.length - 1) / 2) * 14;
+      parts.push(
+        `<text x="${LABEL_WIDTH - 8}" y="${lineY}" font-size="12" text-anchor="end">${escapeXml(line)}</text>`,
+      );
+    });
     group.values.forEach((value, i) => {
       const top = y + i * (BAR + GAP);
       if (value === undefined || !Number.isFinite(value)) {
