@@ -21,7 +21,12 @@ export default defineConfig({
         test: {
           name: "node",
           environment: "node",
-          include: ["tests/unit/**/*.test.ts", "tests/compliance/**/*.test.ts", "tests/start/**/*.test.ts"],
+          include: [
+            "tests/unit/**/*.test.ts",
+            "tests/compliance/**/*.test.ts",
+            "tests/start/**/*.test.ts",
+            "tests/bench/**/*.test.ts",
+          ],
           testTimeout: 20_000,
         },
       },
