@@ -3,8 +3,9 @@ import type { Decision } from "../src/decision.ts";
 import { type HeaderFormat, rateLimitHeaders } from "../src/http/headers.ts";
 import { clientIp, type Platform } from "../src/http/identity.ts";
 import { type Background, releaseWhenDone } from "../src/http/release.ts";
-import { deniedResponse } from "../src/http/responses.ts";
+import { deniedResponse, missingKeyResponse } from "../src/http/responses.ts";
 import type { RateLimiter } from "../src/limiter.ts";
+import { oncePerEnv } from "../src/once-per-env.ts";
 
 declare module "hono" {
   interface ContextVariableMap {
@@ -128,32 +129,5 @@ function backgroundOf(c: Context): Background {
 }
 
 function perEnv(limiter: RateLimiterOptions["limiter"]): (c: Context) => RateLimiter {
-  if (typeof limiter !== "function") return () => limiter;
-  const built = new WeakMap<object, RateLimiter>();
-  let plain: RateLimiter | undefined; // for an env that cannot be a WeakMap key (undefined on Node)
-  return (c) => {
-    const env: unknown = c.env;
-    if (typeof env !== "object" || env === null) {
-      plain ??= limiter(c);
-      return plain;
-    }
-    let found = built.get(env);
-    if (!found) {
-      found = limiter(c);
-      built.set(env, found);
-    }
-    return found;
-  };
-}
-
-function missingKeyResponse(): Response {
-  const body = {
-    title: "Bad Request",
-    status: 400,
-    detail: "The request carries no client identity to rate limit by.",
-  };
-  return new Response(JSON.stringify(body), {
-    status: 400,
-    headers: { "Content-Type": "application/problem+json", "Cache-Control": "no-store" },
-  });
+  return typeof limiter === "function" ? oncePerEnv(limiter, (c) => c.env) : () => limiter;
 }

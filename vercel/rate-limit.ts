@@ -1,7 +1,7 @@
 import type { Decision } from "../src/decision.ts";
 import { type HeaderFormat, rateLimitHeaders } from "../src/http/headers.ts";
 import { clientIp } from "../src/http/identity.ts";
-import { deniedResponse } from "../src/http/responses.ts";
+import { deniedResponse, missingKeyResponse } from "../src/http/responses.ts";
 import type { RateLimiter } from "../src/limiter.ts";
 
 /** What `rateLimit` does with a request whose key cannot be found (no `x-real-ip`, or `key` returned nothing). */
@@ -120,16 +120,4 @@ export async function rateLimit<R extends VercelRequest = Request>(
   }
   const { release } = decision;
   return { decision, key, headers, response: undefined, release: release ? () => release().catch(() => {}) : nothing };
-}
-
-function missingKeyResponse(): Response {
-  const body = {
-    title: "Bad Request",
-    status: 400,
-    detail: "The request carries no client identity to rate limit by.",
-  };
-  return new Response(JSON.stringify(body), {
-    status: 400,
-    headers: { "Content-Type": "application/problem+json", "Cache-Control": "no-store" },
-  });
 }

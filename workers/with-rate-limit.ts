@@ -2,8 +2,9 @@ import type { Decision } from "../src/decision.ts";
 import { type HeaderFormat, rateLimitHeaders } from "../src/http/headers.ts";
 import { clientIp } from "../src/http/identity.ts";
 import { releaseWhenDone } from "../src/http/release.ts";
-import { deniedResponse } from "../src/http/responses.ts";
+import { deniedResponse, missingKeyResponse } from "../src/http/responses.ts";
 import type { RateLimiter } from "../src/limiter.ts";
+import { oncePerEnv } from "../src/once-per-env.ts";
 
 /** What `withRateLimit` does with a request whose key cannot be found (no `CF-Connecting-IP`). */
 export type MissingKeyPolicy = "shared" | "deny" | "skip";
@@ -100,21 +101,7 @@ export function withRateLimit<Env = unknown, QueueMessage = unknown, CfHostMetad
 
 /** Builds the limiter once per env object (workerd passes the same env to every request of an isolate). */
 function perEnv<Env>(limiter: RateLimiter | ((env: Env) => RateLimiter)): (env: Env) => RateLimiter {
-  if (typeof limiter !== "function") return () => limiter;
-  const built = new WeakMap<object, RateLimiter>();
-  let plain: RateLimiter | undefined; // for an env that cannot be a WeakMap key
-  return (env) => {
-    if (typeof env !== "object" || env === null) {
-      plain ??= limiter(env);
-      return plain;
-    }
-    let found = built.get(env);
-    if (!found) {
-      found = limiter(env);
-      built.set(env, found);
-    }
-    return found;
-  };
+  return typeof limiter === "function" ? oncePerEnv(limiter, (env) => env) : () => limiter;
 }
 
 function withHeaders(response: Response, headers: Record<string, string>): Response {
@@ -126,18 +113,6 @@ function withHeaders(response: Response, headers: Record<string, string>): Respo
     // An immutable 101: it goes out without RateLimit headers rather than failing the upgrade.
   }
   return target;
-}
-
-function missingKeyResponse(): Response {
-  const body = {
-    title: "Bad Request",
-    status: 400,
-    detail: "The request carries no client identity to rate limit by.",
-  };
-  return new Response(JSON.stringify(body), {
-    status: 400,
-    headers: { "Content-Type": "application/problem+json", "Cache-Control": "no-store" },
-  });
 }
 
 const sampleDecision: Decision = {

@@ -61,3 +61,16 @@ export function deniedBody(
     "violated-policies": decision.rules.filter((r) => !r.allowed).map((r) => r.name),
   };
 }
+
+/** The 400 an adapter answers (with `missingKey: "deny"`) when a request carries no identity to limit by. */
+export function missingKeyResponse(): Response {
+  const body = {
+    title: "Bad Request",
+    status: 400,
+    detail: "The request carries no client identity to rate limit by.",
+  };
+  return new Response(JSON.stringify(body), {
+    status: 400,
+    headers: { "Content-Type": "application/problem+json", "Cache-Control": "no-store" },
+  });
+}
