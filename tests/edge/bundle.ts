@@ -34,10 +34,11 @@ export interface EntryPoint {
 export function entryPoints(): EntryPoint[] {
   const pkg = JSON.parse(readFileSync(`${ROOT}package.json`, "utf8")) as {
     name: string;
-    exports: Record<string, string>;
+    exports: Record<string, { "edgelimit-source": string }>;
   };
   return Object.entries(pkg.exports).map(([subpath, target]) => {
-    const file = `${ROOT}${target.replace(/^\.\//, "")}`;
+    // The source each export is built from (`dist/` is what npm publishes, built by `npm run build`).
+    const file = `${ROOT}${target["edgelimit-source"].replace(/^\.\//, "")}`;
     return {
       subpath,
       specifier: subpath === "." ? pkg.name : `${pkg.name}${subpath.slice(1)}`,
@@ -83,7 +84,8 @@ export async function bundle(entry: string, options: BundleOptions = {}): Promis
     platform: "browser",
     format: options.format ?? "esm",
     ...(options.globalName ? { globalName: options.globalName } : {}),
-    conditions: ["worker", "browser"],
+    // `edgelimit-source`: "edgelimit/…" in fixtures resolves to the sources, as it does in the tests.
+    conditions: ["worker", "browser", "edgelimit-source"],
     target: "es2022",
     minify: options.minify ?? false,
     external: ["node:*", "cloudflare:*", "@aws-sdk/*"],
