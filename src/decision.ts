@@ -76,11 +76,18 @@ function ruleDecision(info: RuleInfo, o: Outcome): RuleDecision {
 
 /** Builds the decision: allowed only when every rule allows; the headline numbers come from the tightest rule. */
 export function combine(infos: readonly RuleInfo[], outcomes: readonly Outcome[], now: number): Decision {
-  const perRule = infos.map((info, i) => ruleDecision(info, outcomes[i]!));
-  const allowed = perRule.every((r) => r.allowed);
+  // Plain loops, no closures: this runs on every decision.
+  const perRule: RuleDecision[] = new Array(infos.length);
+  let allowed = true;
+  for (let i = 0; i < infos.length; i++) {
+    const r = ruleDecision(infos[i]!, outcomes[i]!);
+    perRule[i] = r;
+    if (!r.allowed) allowed = false;
+  }
   let tightest = perRule[0]!;
   let retryAfterMs = 0;
-  for (const r of perRule) {
+  for (let i = 0; i < perRule.length; i++) {
+    const r = perRule[i]!;
     if (!allowed && r.retryAfterMs > retryAfterMs) retryAfterMs = r.retryAfterMs;
     if (allowed ? r.remaining < tightest.remaining : r.retryAfterMs > tightest.retryAfterMs) tightest = r;
   }

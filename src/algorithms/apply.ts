@@ -73,13 +73,15 @@ export function applyRules(
   }
   if (allowed && consume && cost > 0) {
     const next: Record<string, RuleState> = {};
+    const outcomes: RuleOutcome[] = new Array(rules.length);
     let expiresAt = now;
     for (let i = 0; i < rules.length; i++) {
       const e = evaluations[i]!;
       next[rules[i]!.name] = e.state;
+      outcomes[i] = outcome(e);
       if (e.expiresAt > expiresAt) expiresAt = e.expiresAt;
     }
-    return { outcomes: evaluations.map(outcome), write: { rules: next, expiresAt } };
+    return { outcomes, write: { rules: next, expiresAt } };
   }
   const outcomes = rules.map((rule, i) => {
     const e = evaluations[i]!;
