@@ -9,6 +9,7 @@ import {
   slidingWindow,
   tokenBucket,
 } from "../../src/index.ts";
+import { tomorrowAt } from "../support/clock.ts";
 import { seeded } from "../support/random.ts";
 import { referenceStore } from "./reference-store.ts";
 
@@ -24,11 +25,8 @@ export interface Check {
   run(context: CheckContext): Promise<void>;
 }
 
-// Tomorrow's UTC midnight + 123 ms: every window used here divides a day, so decisions are the same on
-// every run; not on a boundary; and in the future, so stores whose TTLs run on real time (DynamoDB, Redis)
-// keep what the traces wrote.
-const DAY = 86_400_000;
-export const T0 = Math.floor(Date.now() / DAY) * DAY + DAY + 123;
+// Not on a window boundary, and in the future (see tomorrowAt).
+export const T0 = tomorrowAt(123);
 
 /** One rule of each algorithm, small enough that traces hit every boundary. */
 export const SINGLE_RULES: Record<string, RuleInput> = {

@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRateLimiter, fixedWindow, gcra, type RuleInput, slidingWindow, tokenBucket } from "../../src/index.ts";
 import { type DynamoDbStoreOptions, dynamoDbStore } from "../../src/stores/dynamodb.ts";
+import { tomorrowAt } from "../support/clock.ts";
 import { type Counts, counting } from "./counting.ts";
 import { client, createTable } from "./tables.ts";
 
 // Contention between isolates: each store below has its own cache, as separate Workers isolates or Lambda
 // containers would; they meet only in DynamoDB, through the conditional write on `version`.
-const DAY = 86_400_000;
-const T = Math.floor(Date.now() / DAY) * DAY + DAY + 500;
+const T = tomorrowAt(500);
 const db = client();
 let tableName = "";
 

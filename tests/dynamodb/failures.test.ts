@@ -1,6 +1,5 @@
 import {
   CreateTableCommand,
-  DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
   ThrottlingException,
@@ -9,12 +8,12 @@ import {
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { ConfigError, createRateLimiter, fixedWindow, StoreError, tokenBucket } from "../../src/index.ts";
 import { dynamoDbStore } from "../../src/stores/dynamodb.ts";
+import { tomorrowAt } from "../support/clock.ts";
 import { localClient } from "../support/dynamodb-local.ts";
 import { counting } from "./counting.ts";
 import { client, createTable } from "./tables.ts";
 
-const DAY = 86_400_000;
-const T = Math.floor(Date.now() / DAY) * DAY + DAY + 500;
+const T = tomorrowAt(500);
 const db = client();
 let tableName = "";
 beforeAll(async () => {

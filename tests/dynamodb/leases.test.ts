@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { concurrency, createRateLimiter, fixedWindow, type RuleInput } from "../../src/index.ts";
 import { type DynamoDbStoreOptions, dynamoDbStore } from "../../src/stores/dynamodb.ts";
+import { tomorrowAt } from "../support/clock.ts";
 import { type Counts, counting } from "./counting.ts";
 import { client, createTable } from "./tables.ts";
 
 // Concurrency leases on DynamoDB: requests per acquire and per release, counted on the wire (every number
 // asserted is exact; docs/dynamodb.md quotes the printed table), and releases seen across isolates.
-const DAY = 86_400_000;
-const T = Math.floor(Date.now() / DAY) * DAY + DAY + 500; // tomorrow: TTL never removes what tests write
+const T = tomorrowAt(500);
 const db = client();
 let tableName = "";
 const measured: Record<string, string> = {};

@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRateLimiter, fixedWindow, gcra, type RuleInput, slidingWindow, tokenBucket } from "../../src/index.ts";
 import { type DynamoDbStoreOptions, dynamoDbStore } from "../../src/stores/dynamodb.ts";
+import { tomorrowAt } from "../support/clock.ts";
 import { type Counts, counting } from "./counting.ts";
 import { client, createTable } from "./tables.ts";
 
 // Requests and capacity per decision, counted on the wire. Every number asserted here is exact; the table
 // printed at the end is what docs/dynamodb.md quotes.
-const DAY = 86_400_000;
-const T = Math.floor(Date.now() / DAY) * DAY + DAY + 500; // tomorrow: TTL never removes what tests write
+const T = tomorrowAt(500);
 const db = client();
 let tableName = "";
 const measured: Record<string, string> = {};

@@ -3,13 +3,10 @@ import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { createRateLimiter, fixedWindow, type RateLimiter, type RateLimiterOptions } from "../../src/index.ts";
 import { dynamoDbStore } from "../../src/stores/dynamodb.ts";
 import { client, createTable } from "../dynamodb/tables.ts";
+import { tomorrowAt } from "../support/clock.ts";
 
-/**
- * 10 s into a minute (a one-minute fixed window then resets in 50 s), tomorrow: TTL attributes then lie in the
- * future, so DynamoDB Local's TTL sweeper (it deletes expired items within seconds) never removes what a test wrote.
- */
-const DAY = 86_400_000;
-export const T0 = Math.floor(Date.now() / DAY) * DAY + DAY + 10_000;
+/** 10 s into a minute (a one-minute fixed window then resets in 50 s), in the future (see tomorrowAt). */
+export const T0 = tomorrowAt(10_000);
 
 let limiters = 0;
 

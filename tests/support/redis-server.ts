@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePort } from "./free-port.ts";
 import { RespConnection } from "./resp.ts";
 
 export interface RedisServer {
@@ -16,20 +16,6 @@ export interface RedisServer {
 const INSTALL_HINT =
   "redis-server was not found on PATH. The Upstash store's tests run against a real redis-server: " +
   "install it with `apt-get update && apt-get install -y redis-server` (Debian/Ubuntu) or `brew install redis` (macOS).";
-
-/** A free TCP port on 127.0.0.1 (asked of the OS; another process could still take it before us). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
-      );
-    });
-  });
-}
 
 /**
  * Starts `redis-server` from PATH on a free loopback port with no persistence (`--save '' --appendonly no`)

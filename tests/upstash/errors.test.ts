@@ -4,7 +4,7 @@ import { Redis } from "@upstash/redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConfigError, createRateLimiter, fixedWindow, StoreError } from "../../src/index.ts";
 import { upstashStore } from "../../src/stores/upstash.ts";
-import { freePort } from "../support/redis-server.ts";
+import { freePort } from "../support/free-port.ts";
 import { startUpstashBackend, type UpstashBackend } from "../support/upstash-bridge.ts";
 
 let backend: UpstashBackend;
