@@ -1,0 +1,36 @@
+// Nanoseconds per decision at each layer of the memory path, against rate-limiter-flexible's consume, in one
+// process. For work on the memory store's speed (DESIGN.md: 2× RateLimiterMemory).
+// Run: npx node bench/memory-layers.ts
+import { RateLimiterMemory } from "rate-limiter-flexible";
+import { applyRules } from "../src/algorithms/apply.ts";
+import { fixedWindow as evaluateFixedWindow } from "../src/algorithms/fixed-window.ts";
+import { createRateLimiter, fixedWindow } from "../src/index.ts";
+import type { FixedWindowRule } from "../src/rules.ts";
+import { memoryStore } from "../src/stores/memory.ts";
+
+const N = 2_000_000;
+const rule: FixedWindowRule = { algorithm: "fixedWindow", name: "f", limit: 1e9, windowMs: 3_600_000 };
+const keys = Array.from({ length: 64 }, (_, i) => `k${i}`);
+
+async function time(name: string, step: (i: number) => unknown): Promise<void> {
+  for (let i = 0; i < 200_000; i++) await step(i); // warm up
+  const start = performance.now();
+  for (let i = 0; i < N; i++) await step(i);
+  console.log(`${name.padEnd(36)} ${Math.round(((performance.now() - start) * 1e6) / N)} ns`);
+}
+
+let state: readonly number[] | undefined;
+await time("algorithm (fixedWindow)", (i) => {
+  state = evaluateFixedWindow(rule, state, 1, 1000 + (i >> 10)).state;
+});
+let stored: Parameters<typeof applyRules>[1];
+await time("applyRules, one rule", (i) => {
+  stored = applyRules([rule], stored, 1, 1000 + (i >> 10), true).write;
+});
+const local = memoryStore().local!;
+const request = { rules: [rule], cost: 1, now: 1000, consume: true };
+await time("memory store call", (i) => local.apply("p", keys[i & 63]!, request));
+const limiter = createRateLimiter({ store: memoryStore(), rules: [fixedWindow({ limit: 1e9, window: "1h" })] });
+await time("limiter.limit, awaited", (i) => limiter.limit(keys[i & 63]!));
+const peer = new RateLimiterMemory({ points: 1e9, duration: 3600 });
+await time("RLF RateLimiterMemory.consume, awaited", (i) => peer.consume(keys[i & 63]!));
