@@ -1,6 +1,6 @@
 import { ConfigError, StoreError } from "../src/errors.ts";
 import { ioGuard } from "../src/resilience/guard.ts";
-import type { Algorithm } from "../src/rules.ts";
+import { ALGORITHMS } from "../src/rules.ts";
 import type { ReleaseRequest, Store, StoreRequest, StoreResponse } from "../src/store.ts";
 import { storageKey } from "../src/stores/storage-key.ts";
 import type { ObjectApplyRequest, ObjectApplyResponse, ObjectReleaseRequest } from "./object.ts";
@@ -34,13 +34,6 @@ export interface DurableObjectStoreOptions {
 }
 
 const NAME = "durable-object";
-const ALGORITHMS: readonly Algorithm[] = Object.freeze([
-  "fixedWindow",
-  "slidingWindow",
-  "tokenBucket",
-  "gcra",
-  "concurrency",
-]);
 
 /**
  * A store that keeps each key in its own `RateLimiterObject` (`namespace.idFromName(key)`, where the key

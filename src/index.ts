@@ -2,8 +2,12 @@
 export {
   type Applied,
   applyRelease,
+  applyReleaseWith,
   applyRules,
+  applyRulesWith,
+  type Evaluator,
   evaluate,
+  evaluatorsOf,
   type KeyState,
   type Lease,
   type RuleOutcome,
@@ -27,14 +31,19 @@ export type { Metrics } from "./metrics.ts";
 export type { CircuitBreakerOptions, CircuitState } from "./resilience/circuit-breaker.ts";
 export { type GuardConfig, type GuardContext, type Guarded, type GuardOptions, ioGuard } from "./resilience/guard.ts";
 export {
+  ALGORITHMS,
   type Algorithm,
   capacityOf,
   concurrency,
   fixedWindow,
   gcra,
+  kindOf,
+  type OptionReader,
+  type Policy,
   policyOf,
   type Rule,
   type RuleInput,
+  type RuleKind,
   slidingWindow,
   tokenBucket,
 } from "./rules.ts";

@@ -2,9 +2,8 @@ import { type RateLimiterConfig, type RateLimiterOptions, validateOptions } from
 import { combine, type Decision, type RuleInfo, tooLarge } from "./decision.ts";
 import { type Duration, describe, parseDuration } from "./duration.ts";
 import { ConfigError } from "./errors.ts";
-import { decodeLeases, encodeLeases, leasesTaken } from "./leases.ts";
+import { foreignLease } from "./leases.ts";
 import { type Metrics, MetricsRecorder } from "./metrics.ts";
-import { capacityOf, policyOf } from "./rules.ts";
 import type { StoreResponse } from "./store.ts";
 
 export interface LimitOptions {
@@ -49,15 +48,18 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const { store, onDecision } = options;
   const clock = options.clock ?? Date.now;
   const { rules, prefix } = config;
-  const infos: RuleInfo[] = rules.map((rule) => ({
+  // Validated: every input is a rule constructor's, with its kind (checks, policy and algorithm) attached.
+  const kinds = options.rules.map((input) => input.kind);
+  const evaluators = kinds.map((kind) => kind.evaluate);
+  const infos: RuleInfo[] = rules.map((rule, i) => ({
     name: rule.name,
     algorithm: rule.algorithm,
-    ...policyOf(rule),
-    capacity: capacityOf(rule),
+    ...kinds[i]!.policy(rule),
+    capacity: kinds[i]!.capacity(rule),
   }));
   const capacity = Math.min(...infos.map((info) => info.capacity));
   const stats = new MetricsRecorder();
-  const leasing = rules.some((rule) => rule.algorithm === "concurrency");
+  const leases = kinds.find((kind) => kind.leases)?.leases;
   const fullKey = (key: string) => (prefix === "" ? key : `${prefix}:${key}`);
   const { local, guard } = store;
   const policy = options.onStoreError;
@@ -89,16 +91,16 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     }
     const cost = checkCost(limitOptions?.cost);
     const fits = cost <= capacity;
-    return { rules, cost: fits ? cost : 0, now: clock(), consume: consume && fits, asked: cost };
+    return { rules, evaluators, cost: fits ? cost : 0, now: clock(), consume: consume && fits, asked: cost };
   }
 
   function answer(key: string, asked: number, response: StoreResponse): Decision {
     if (asked > capacity) return tooLarge(infos, response.outcomes, asked, response.now);
     const decision = combine(infos, response.outcomes, response.now);
-    if (!leasing || !decision.allowed) return decision;
-    const leases = leasesTaken(rules, response.outcomes, response.now);
-    if (leases.length === 0) return decision;
-    const leaseId = encodeLeases(leases);
+    if (!leases || !decision.allowed) return decision;
+    const taken = leases.taken(rules, response.outcomes, response.now);
+    if (taken.length === 0) return decision;
+    const leaseId = leases.encode(taken);
     return { ...decision, leaseId, release: () => release(key, leaseId) };
   }
 
@@ -157,9 +159,10 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
 
   async function release(key: string, leaseId: string): Promise<void> {
     const { now } = request(key, undefined, false);
-    const leases = decodeLeases(leaseId, rules);
-    if (local) return local.release(prefix, key, { rules, leases, now });
-    await guarded!.call((signal) => store.release!({ key: fullKey(key), rules, leases, now, signal }));
+    if (!leases) throw foreignLease(leaseId);
+    const given = { rules, evaluators, leases: leases.decode(leaseId, rules), now };
+    if (local) return local.release(prefix, key, given);
+    await guarded!.call((signal) => store.release!({ ...given, key: fullKey(key), signal }));
   }
 
   async function health(): Promise<Health> {

@@ -1,4 +1,4 @@
-import type { Lease, RuleOutcome } from "./algorithms/apply.ts";
+import type { Evaluator, Lease, RuleOutcome } from "./algorithms/apply.ts";
 import type { ioGuard } from "./resilience/guard.ts";
 import type { Algorithm, Rule } from "./rules.ts";
 
@@ -7,6 +7,11 @@ export interface StoreRequest {
   /** The full key, with the limiter's prefix. Any length, any Unicode; stores hash long keys themselves. */
   readonly key: string;
   readonly rules: readonly Rule[];
+  /**
+   * Each rule's algorithm, in the order of `rules`. A store that runs the algorithms in this isolate (memory)
+   * calls these (`applyRulesWith`), so a bundle holds only the algorithms its rules use; remote stores ignore them.
+   */
+  readonly evaluators: readonly Evaluator[];
   /** Whole number ≥ 0, never above any rule's capacity (the limiter answers that case itself). */
   readonly cost: number;
   /** The limiter's clock, epoch ms. A store with its own clock may use that instead and says so in `now`. */
@@ -21,6 +26,8 @@ export interface StoreRequest {
 export interface ReleaseRequest {
   readonly key: string;
   readonly rules: readonly Rule[];
+  /** As in `StoreRequest`. */
+  readonly evaluators: readonly Evaluator[];
   readonly leases: readonly Lease[];
   readonly now: number;
   readonly signal: AbortSignal | undefined;

@@ -1,10 +1,6 @@
-import type { Rule } from "../rules.ts";
-import { concurrency, releaseLease } from "./concurrency.ts";
+import { kindOf, type Rule } from "../rules.ts";
+import { releaseLease } from "./concurrency.ts";
 import type { Evaluation, RuleState } from "./evaluation.ts";
-import { fixedWindow } from "./fixed-window.ts";
-import { gcra } from "./gcra.ts";
-import { slidingWindow } from "./sliding-window.ts";
-import { tokenBucket } from "./token-bucket.ts";
 
 /** What a store reports for one rule of a decision. */
 export interface RuleOutcome {
@@ -35,21 +31,14 @@ export interface Applied {
   readonly write: KeyState | undefined;
 }
 
+/** One rule's algorithm: what `evaluate` runs for a rule of that algorithm. */
+export type Evaluator = (rule: Rule, state: RuleState | undefined, cost: number, now: number) => Evaluation;
+
 /** Runs one rule's algorithm. */
-export function evaluate(rule: Rule, state: RuleState | undefined, cost: number, now: number): Evaluation {
-  switch (rule.algorithm) {
-    case "fixedWindow":
-      return fixedWindow(rule, state, cost, now);
-    case "slidingWindow":
-      return slidingWindow(rule, state, cost, now);
-    case "tokenBucket":
-      return tokenBucket(rule, state, cost, now);
-    case "gcra":
-      return gcra(rule, state, cost, now);
-    case "concurrency":
-      return concurrency(rule, state, cost, now);
-  }
-}
+export const evaluate: Evaluator = (rule, state, cost, now) => kindOf(rule).evaluate(rule, state, cost, now);
+
+/** The algorithm of each rule, as `StoreRequest.evaluators` carries them. */
+export const evaluatorsOf = (rules: readonly Rule[]): Evaluator[] => rules.map((rule) => kindOf(rule).evaluate);
 
 /**
  * Applies all rules of one key at once, all or nothing: a request is consumed only when every rule allows
@@ -63,13 +52,29 @@ export function applyRules(
   now: number,
   consume: boolean,
 ): Applied {
+  return applyRulesWith(evaluatorsOf(rules), rules, stored, cost, now, consume);
+}
+
+/**
+ * `applyRules` with each rule's algorithm given (`evaluators[i]` runs `rules[i]`), so that a store running in the
+ * limiter's isolate (memory) bundles only the algorithms its rules use.
+ */
+export function applyRulesWith(
+  evaluators: readonly Evaluator[],
+  rules: readonly Rule[],
+  stored: KeyState | undefined,
+  cost: number,
+  now: number,
+  consume: boolean,
+): Applied {
   const states = stored && stored.expiresAt > now ? stored.rules : undefined;
-  const evaluations: Evaluation[] = [];
+  const evaluations: Evaluation[] = new Array(rules.length);
   let allowed = true;
-  for (const rule of rules) {
-    const e = evaluate(rule, states?.[rule.name], cost, now);
+  for (let i = 0; i < rules.length; i++) {
+    const rule = rules[i]!;
+    const e = evaluators[i]!(rule, states?.[rule.name], cost, now);
     allowed &&= e.allowed;
-    evaluations.push(e);
+    evaluations[i] = e;
   }
   if (allowed && consume && cost > 0) {
     const next: Record<string, RuleState> = {};
@@ -85,7 +90,7 @@ export function applyRules(
   }
   const outcomes = rules.map((rule, i) => {
     const e = evaluations[i]!;
-    const asIs = cost === 0 || !e.allowed ? e : evaluate(rule, states?.[rule.name], 0, now);
+    const asIs = cost === 0 || !e.allowed ? e : evaluators[i]!(rule, states?.[rule.name], 0, now);
     return { allowed: e.allowed, remaining: asIs.remaining, resetAt: asIs.resetAt, retryAfterMs: e.retryAfterMs };
   });
   return { outcomes, write: undefined };
@@ -106,6 +111,17 @@ export function applyRelease(
   leases: readonly Lease[],
   now: number,
 ): KeyState | undefined {
+  return applyReleaseWith(evaluatorsOf(rules), rules, stored, leases, now);
+}
+
+/** `applyRelease` with each rule's algorithm given, as `applyRulesWith` takes them. */
+export function applyReleaseWith(
+  evaluators: readonly Evaluator[],
+  rules: readonly Rule[],
+  stored: KeyState | undefined,
+  leases: readonly Lease[],
+  now: number,
+): KeyState | undefined {
   if (!stored || stored.expiresAt <= now) return undefined;
   const next: Record<string, RuleState> = { ...stored.rules };
   let changed = false;
@@ -121,9 +137,9 @@ export function applyRelease(
     }
   }
   if (!changed) return undefined;
-  for (const rule of rules) {
+  rules.forEach((rule, i) => {
     const state = next[rule.name];
-    if (state) expiresAt = Math.max(expiresAt, evaluate(rule, state, 0, now).expiresAt);
-  }
+    if (state) expiresAt = Math.max(expiresAt, evaluators[i]!(rule, state, 0, now).expiresAt);
+  });
   return { rules: next, expiresAt };
 }

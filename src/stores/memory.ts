@@ -1,5 +1,6 @@
-import { applyRelease, applyRules, type KeyState } from "../algorithms/apply.ts";
+import { applyReleaseWith, applyRulesWith, type KeyState } from "../algorithms/apply.ts";
 import { ConfigError } from "../errors.ts";
+import { ALGORITHMS } from "../rules.ts";
 import type { LocalStore, ReleaseRequest, Store, StoreRequest } from "../store.ts";
 
 export interface MemoryStoreOptions {
@@ -23,28 +24,28 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
   // `prefix:key` string would cost more than the whole decision).
   const spaces = new Map<string, Space>();
   const local: LocalStore = {
-    apply(prefix, key, { rules, cost, now, consume }) {
+    apply(prefix, key, { rules, evaluators, cost, now, consume }) {
       let space = spaces.get(prefix);
       if (space === undefined) {
         space = new Space(maxKeys);
         spaces.set(prefix, space);
       }
-      const { outcomes, write } = applyRules(rules, space.get(key, now), cost, now, consume);
+      const { outcomes, write } = applyRulesWith(evaluators, rules, space.get(key, now), cost, now, consume);
       if (write) space.set(key, write);
       return { outcomes, now };
     },
     reset(prefix, key) {
       spaces.get(prefix)?.delete(key);
     },
-    release(prefix, key, { rules, leases, now }) {
+    release(prefix, key, { rules, evaluators, leases, now }) {
       const space = spaces.get(prefix);
-      const next = space && applyRelease(rules, space.get(key, now), leases, now);
+      const next = space && applyReleaseWith(evaluators, rules, space.get(key, now), leases, now);
       if (next) space.set(key, next);
     },
   };
   return Object.freeze({
     name: "memory",
-    algorithms: Object.freeze(["fixedWindow", "slidingWindow", "tokenBucket", "gcra", "concurrency"] as const),
+    algorithms: ALGORITHMS,
     local,
     apply: async (request: StoreRequest) => local.apply("", request.key, request),
     reset: async (key: string) => local.reset("", key),

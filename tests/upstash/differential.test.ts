@@ -4,6 +4,7 @@ import {
   applyRules,
   capacityOf,
   concurrency,
+  evaluatorsOf,
   fixedWindow,
   gcra,
   type KeyState,
@@ -73,6 +74,7 @@ describe("differential: the Lua gives the TypeScript reference's decisions", () 
       for (const seed of [11, 12]) {
         const random = seeded(seed * 101 + combo.join().length);
         const ruleSet = rules(combo.map((kind, i) => makers[kind]!(random, `${kind}-${i}`)));
+        const evaluators = evaluatorsOf(ruleSet);
         const capacity = Math.min(...ruleSet.map(capacityOf));
         const reference = new Map<string, KeyState>();
         const held: { key: string; leases: Lease[] }[] = [];
@@ -96,7 +98,7 @@ describe("differential: the Lua gives the TypeScript reference's decisions", () 
             const want = applyRelease(ruleSet, reference.get(leaseKey), leases, now);
             if (want) reference.set(leaseKey, want);
             const before = await stored(leaseKey);
-            await store.release!({ key: leaseKey, rules: ruleSet, leases, now, signal: undefined });
+            await store.release!({ key: leaseKey, rules: ruleSet, evaluators, leases, now, signal: undefined });
             const where = `seed ${seed} step ${step} release ${JSON.stringify(leases)} now ${now}`;
             expect(await stored(leaseKey), where).toEqual(want ?? before);
             continue;
@@ -112,7 +114,7 @@ describe("differential: the Lua gives the TypeScript reference's decisions", () 
               : [];
           });
           if (leases.length > 0) held.push({ key, leases });
-          const got = await store.apply({ key, rules: ruleSet, cost, now, consume, signal: undefined });
+          const got = await store.apply({ key, rules: ruleSet, evaluators, cost, now, consume, signal: undefined });
           expect(got, `seed ${seed} step ${step} cost ${cost} consume ${consume} now ${now}`).toEqual({
             outcomes: want.outcomes,
             now,
@@ -138,7 +140,8 @@ describe("differential: the Lua gives the TypeScript reference's decisions", () 
       const cost = random.pick([0, 1, 7, 123_456_789, 999_999_999, 1_000_000_000]);
       const want = applyRules(ruleSet, stored, cost, now, true);
       if (want.write) stored = want.write;
-      const got = await store.apply({ key: "diff:big", rules: ruleSet, cost, now, consume: true, signal: undefined });
+      const request = { key: "diff:big", rules: ruleSet, evaluators: evaluatorsOf(ruleSet), signal: undefined };
+      const got = await store.apply({ ...request, cost, now, consume: true });
       expect(got.outcomes, `step ${step} cost ${cost} now ${now}`).toEqual(want.outcomes);
     }
   });
@@ -147,9 +150,10 @@ describe("differential: the Lua gives the TypeScript reference's decisions", () 
     const store = upstashStore({ url: backend.url, token: backend.token });
     const now = Date.UTC(2031, 2, 1);
     const request = { key: "diff:renamed", cost: 1, now, consume: true, signal: undefined };
-    await store.apply({ ...request, rules: rules([fixedWindow({ limit: 3, window: "1h", name: "x" })]) });
+    const fixed = rules([fixedWindow({ limit: 3, window: "1h", name: "x" })]);
+    await store.apply({ ...request, rules: fixed, evaluators: evaluatorsOf(fixed) });
     const sliding = rules([slidingWindow({ limit: 3, window: "1h", name: "x" })]);
-    expect(await store.apply({ ...request, rules: sliding })).toEqual({
+    expect(await store.apply({ ...request, rules: sliding, evaluators: evaluatorsOf(sliding) })).toEqual({
       outcomes: applyRules(sliding, undefined, 1, now, true).outcomes,
       now,
     });
@@ -162,6 +166,7 @@ describe("differential: the Lua gives the TypeScript reference's decisions", () 
     const got = await store.apply({
       key: "diff:clock",
       rules: [rule!],
+      evaluators: evaluatorsOf([rule!]),
       cost: 1,
       now: 0,
       consume: true,

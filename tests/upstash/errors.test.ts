@@ -2,7 +2,7 @@ import { createServer, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Redis } from "@upstash/redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ConfigError, createRateLimiter, fixedWindow, StoreError } from "../../src/index.ts";
+import { ConfigError, createRateLimiter, evaluatorsOf, fixedWindow, StoreError } from "../../src/index.ts";
 import { upstashStore } from "../../src/stores/upstash.ts";
 import { freePort } from "../support/free-port.ts";
 import { startUpstashBackend, type UpstashBackend } from "../support/upstash-bridge.ts";
@@ -42,7 +42,15 @@ async function failure(url: string, token = "t"): Promise<StoreError> {
   expect(decision).toMatchObject({ allowed: true, degraded: true, reason: "store-error" });
   expect(Date.now() - started).toBeLessThan(1500);
   const error = await store
-    .apply({ key: "k", rules: limiter.config.rules, cost: 1, now: Date.now(), consume: true, signal: undefined })
+    .apply({
+      key: "k",
+      rules: limiter.config.rules,
+      evaluators: evaluatorsOf(limiter.config.rules),
+      cost: 1,
+      now: Date.now(),
+      consume: true,
+      signal: undefined,
+    })
     .then(
       () => undefined,
       (e: unknown) => e,
@@ -92,7 +100,15 @@ describe("Upstash store errors become a StoreError with the cause, never a hang"
       headers: { authorization: `Bearer ${backend.token}` },
       body: JSON.stringify(["LPUSH", "typed", "x"]),
     });
-    const request = { key: "typed", rules: [], cost: 1, now: Date.now(), consume: true, signal: undefined };
+    const request = {
+      key: "typed",
+      rules: [],
+      evaluators: [],
+      cost: 1,
+      now: Date.now(),
+      consume: true,
+      signal: undefined,
+    };
     await expect(store.apply(request)).rejects.toThrow(/WRONGTYPE/);
   });
 

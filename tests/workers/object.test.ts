@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { durableObjectStore, type ObjectStats, type RateLimiterObject } from "../../durable-objects/index.ts";
 import {
   createRateLimiter,
+  evaluatorsOf,
   fixedWindow,
   gcra,
   type RuleInput,
@@ -144,7 +145,16 @@ describe("RateLimiterObject", () => {
         ping: () => Promise.resolve(0),
       }),
     });
-    const request = { key: "x", rules: limiter.config.rules, cost: 1, now: 0, consume: true, signal: undefined };
+    const { rules } = limiter.config;
+    const request = {
+      key: "x",
+      rules,
+      evaluators: evaluatorsOf(rules),
+      cost: 1,
+      now: 0,
+      consume: true,
+      signal: undefined,
+    };
     const error = await failing.apply(request).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StoreError);
     expect(error).toMatchObject({
