@@ -55,72 +55,56 @@ export function clientIp(request: HasHeaders, options: ClientIpOptions): string 
 
 /**
  * Normalizes an address into a key: IPv4 as is (IPv4-mapped IPv6 too), IPv6 masked to `ipv6Prefix` bits
- * (default 56) in its compressed form with the prefix length. `undefined` for anything that is not an address.
+ * (default 56) in its compressed form (RFC 5952) with the prefix length. `undefined` for anything that is not an address.
  */
 export function ipKey(address: string, ipv6Prefix = 56): string | undefined {
   if (!Number.isInteger(ipv6Prefix) || ipv6Prefix < 1 || ipv6Prefix > 128) {
     throw new TypeError(`[edgelimit] ipv6Prefix must be a whole number from 1 to 128, got ${String(ipv6Prefix)}`);
   }
   const text = address.trim();
-  if (parseIpv4(text)) return text;
+  if (ipv4(text)) return text;
   const groups = parseIpv6(text);
   if (!groups) return undefined;
-  if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) {
-    return `${groups[6]! >> 8}.${groups[6]! & 255}.${groups[7]! >> 8}.${groups[7]! & 255}`;
-  }
-  const masked = groups.map((group, i) => {
-    const bits = Math.min(16, Math.max(0, ipv6Prefix - i * 16));
-    return group & (bits === 0 ? 0 : (0xffff << (16 - bits)) & 0xffff);
-  });
+  const [, , , , , , high, low] = groups as [number, number, number, number, number, number, number, number];
+  if (groups.join().startsWith("0,0,0,0,0,65535,")) return `${high >> 8}.${high & 255}.${low >> 8}.${low & 255}`;
+  // A shift by 16 leaves no bit of a group: the groups past the prefix become 0.
+  const masked = groups.map((group, i) => group & (0xffff << (16 - Math.min(16, Math.max(0, ipv6Prefix - i * 16)))));
   return `${compress(masked)}/${ipv6Prefix}`;
 }
 
-function parseIpv4(text: string): number[] | undefined {
+/** The four octets of a dotted IPv4 address (no leading zeros), or `undefined`. */
+function ipv4(text: string): number[] | undefined {
   const parts = text.split(".");
-  if (parts.length !== 4) return undefined;
-  const octets = parts.map((p) => (/^(0|[1-9]\d{0,2})$/.test(p) ? Number(p) : 256));
-  return octets.every((o) => o <= 255) ? octets : undefined;
+  const ok = parts.length === 4 && parts.every((part) => /^(0|[1-9]\d{0,2})$/.test(part) && Number(part) < 256);
+  return ok ? parts.map(Number) : undefined;
 }
 
+/** The eight groups of an IPv6 address, with or without brackets, `::` and an embedded IPv4 tail. */
 function parseIpv6(text: string): number[] | undefined {
-  const bracketed = /^\[(.*)\]$/.exec(text);
-  let body = (bracketed ? bracketed[1]! : text).toLowerCase();
-  const tail: number[] = [];
+  let body = text.replace(/^\[(.*)\]$/, "$1").toLowerCase();
+  const cut = body.lastIndexOf(":");
   if (body.includes(".")) {
-    // An embedded IPv4 address stands for the last two groups (`::ffff:192.0.2.1`).
-    const cut = body.lastIndexOf(":");
-    const v4 = parseIpv4(body.slice(cut + 1));
-    if (!v4) return undefined;
-    tail.push((v4[0]! << 8) | v4[1]!, (v4[2]! << 8) | v4[3]!);
-    body = body.slice(0, cut + 1);
-    if (!body.endsWith("::")) body = body.slice(0, -1);
+    // An embedded IPv4 address stands for the last two groups (`::ffff:192.0.2.1` is `::ffff:c000:201`).
+    const octets = ipv4(body.slice(cut + 1));
+    if (!octets) return undefined;
+    const [a, b, c, d] = octets as [number, number, number, number];
+    body = `${body.slice(0, cut + 1)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
   }
-  const halves = body.split("::");
-  if (halves.length > 2) return undefined;
-  const parse = (half: string) => (half === "" ? [] : half.split(":"));
-  const head = parse(halves[0]!);
-  const rest = halves.length === 2 ? parse(halves[1]!) : [];
-  if (![...head, ...rest].every((g) => /^[0-9a-f]{1,4}$/.test(g))) return undefined;
-  const known = head.length + rest.length + tail.length;
-  if (halves.length === 1 ? known !== 8 : known > 7) return undefined;
-  const zeros = new Array<number>(8 - known).fill(0);
-  return [...head.map((g) => Number.parseInt(g, 16)), ...zeros, ...rest.map((g) => Number.parseInt(g, 16)), ...tail];
+  const halves = body.split("::").map((half) => (half === "" ? [] : half.split(":")));
+  const known = halves.flat();
+  if (halves.length > 2 || !known.every((group) => /^[0-9a-f]{1,4}$/.test(group))) return undefined;
+  if (halves.length === 1 ? known.length !== 8 : known.length > 7) return undefined;
+  const zeros = new Array<string>(8 - known.length).fill("0");
+  return [...halves[0]!, ...zeros, ...(halves[1] ?? [])].map((group) => Number.parseInt(group, 16));
 }
 
+/** RFC 5952 text: lowercase hex without leading zeros, the first longest run of two or more zero groups as `::`. */
 function compress(groups: number[]): string {
-  let bestStart = -1;
-  let bestLength = 1;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLength) [bestStart, bestLength] = [i, j - i];
-    i = j;
+  const text = groups.map((group) => group.toString(16)).join(":");
+  let longest: RegExpExecArray | undefined;
+  for (const run of text.matchAll(/(^|:)(0(?::0)+)(:|$)/g)) {
+    if (!longest || run[2]!.length > longest[2]!.length) longest = run;
   }
-  const hex = groups.map((g) => g.toString(16));
-  if (bestStart < 0) return hex.join(":");
-  return `${hex.slice(0, bestStart).join(":")}::${hex.slice(bestStart + bestLength).join(":")}`;
+  if (!longest) return text;
+  return `${text.slice(0, longest.index)}::${text.slice(longest.index + longest[0].length)}`;
 }

@@ -137,6 +137,13 @@ describe("clientIp", () => {
     expect(ipKey("::", 128)).toBe("::/128");
     expect(ipKey("1:2:3:4:5:6:7:8", 128)).toBe("1:2:3:4:5:6:7:8/128");
     expect(ipKey("64:ff9b::192.0.2.33", 128)).toBe("64:ff9b::c000:221/128");
+    // RFC 5952: the longest run of zero groups becomes "::", the first of equally long runs; one zero group stays.
+    expect(ipKey("1:0:0:2:0:0:0:3", 128)).toBe("1:0:0:2::3/128");
+    expect(ipKey("0:0:1:0:0:1:1:1", 128)).toBe("::1:0:0:1:1:1/128");
+    expect(ipKey("1:0:0:1:1:1:0:0", 128)).toBe("1::1:1:1:0:0/128");
+    expect(ipKey("1:0:1:1:1:1:1:1", 128)).toBe("1:0:1:1:1:1:1:1/128");
+    expect(ipKey("2001:8db8:ff:ffff::", 17)).toBe("2001:8000::/17");
+    expect(ipKey("2001:db8:ff:ffff::", 17)).toBe("2001::/17");
     for (const bad of [
       "",
       "unknown",
