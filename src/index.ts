@@ -27,7 +27,7 @@ export {
   type LimitOptions,
   type RateLimiter,
 } from "./limiter.ts";
-export type { Metrics } from "./metrics.ts";
+export type { LatencySummary, Metrics } from "./metrics.ts";
 export type { CircuitBreakerOptions, CircuitState } from "./resilience/circuit-breaker.ts";
 export { type GuardConfig, type GuardContext, type Guarded, type GuardOptions, ioGuard } from "./resilience/guard.ts";
 export {

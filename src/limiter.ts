@@ -181,7 +181,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     reset,
     release,
     acquire,
-    metrics: () => stats.snapshot(guarded?.circuit() ?? "closed"),
+    metrics: () => (guarded ? stats.snapshot(guarded.circuit(), guarded.latency()) : stats.snapshot("closed")),
     health,
     config,
   });

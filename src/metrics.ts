@@ -15,11 +15,19 @@ export interface Metrics {
   /** The circuit breaker's state now. */
   readonly circuit: CircuitState;
   readonly storeCalls: number;
-  /** Over the last 1024 store calls, in ms; 0 before the first. */
-  readonly storeLatencyMs: { readonly p50: number; readonly p99: number; readonly max: number };
+  /** Over the last 1024 store calls, in ms; 0 before the first (always, for stores without I/O). */
+  readonly storeLatencyMs: LatencySummary;
 }
 
-const WINDOW = 1024;
+/** Store latency in ms over a window of recent calls, as `Metrics.storeLatencyMs` reports it. */
+export interface LatencySummary {
+  readonly p50: number;
+  readonly p99: number;
+  readonly max: number;
+}
+
+/** A store that never waits (memory): no latency to report. */
+const NO_LATENCY: LatencySummary = { p50: 0, p99: 0, max: 0 };
 
 /** Mutable counters behind `limiter.metrics()`. */
 export class MetricsRecorder {
@@ -31,28 +39,28 @@ export class MetricsRecorder {
   cacheHits = 0;
   circuitOpen = 0;
   storeCalls = 0;
-  private readonly latencies = new Float64Array(WINDOW);
 
-  recordLatency(ms: number): void {
-    this.latencies[this.storeCalls % WINDOW] = ms;
-    this.storeCalls++;
+  snapshot(circuit: CircuitState, storeLatencyMs = NO_LATENCY): Metrics {
+    const { allowed, denied, degraded, errors, timeouts, cacheHits, circuitOpen, storeCalls } = this;
+    return { allowed, denied, degraded, errors, timeouts, cacheHits, circuitOpen, circuit, storeCalls, storeLatencyMs };
+  }
+}
+
+const WINDOW = 1024;
+
+/** The latencies of the last 1024 store calls; kept by the I/O guard, since only stores that do I/O wait. */
+export class LatencyWindow {
+  private readonly latencies = new Float64Array(WINDOW);
+  private count = 0;
+
+  record(ms: number): void {
+    this.latencies[this.count++ % WINDOW] = ms;
   }
 
-  snapshot(circuit: CircuitState): Metrics {
-    const recent = this.latencies.slice(0, Math.min(this.storeCalls, WINDOW)).sort();
-    const at = (q: number) =>
-      recent.length === 0 ? 0 : recent[Math.min(recent.length - 1, Math.floor(q * recent.length))]!;
-    return {
-      allowed: this.allowed,
-      denied: this.denied,
-      degraded: this.degraded,
-      errors: this.errors,
-      timeouts: this.timeouts,
-      cacheHits: this.cacheHits,
-      circuitOpen: this.circuitOpen,
-      circuit,
-      storeCalls: this.storeCalls,
-      storeLatencyMs: { p50: at(0.5), p99: at(0.99), max: recent.length === 0 ? 0 : recent[recent.length - 1]! },
-    };
+  summary(): LatencySummary {
+    const recent = this.latencies.slice(0, Math.min(this.count, WINDOW)).sort();
+    if (recent.length === 0) return NO_LATENCY;
+    const at = (q: number) => recent[Math.min(recent.length - 1, Math.floor(q * recent.length))]!;
+    return { p50: at(0.5), p99: at(0.99), max: recent[recent.length - 1]! };
   }
 }

@@ -1,7 +1,7 @@
 import type { Decision, Reason, RuleInfo } from "../decision.ts";
 import { describe, parseDuration } from "../duration.ts";
 import { StoreError } from "../errors.ts";
-import type { MetricsRecorder } from "../metrics.ts";
+import { type LatencySummary, LatencyWindow, type MetricsRecorder } from "../metrics.ts";
 import type { Store, StoreRequest, StoreResponse } from "../store.ts";
 import { CircuitBreaker, type CircuitBreakerOptions, type CircuitState } from "./circuit-breaker.ts";
 import { DenyCache } from "./deny-cache.ts";
@@ -39,6 +39,8 @@ export interface Guarded {
   /** Drops a key's deny-cache entry (after a reset). */
   forget(key: string): void;
   circuit(): CircuitState;
+  /** Store latency over the last 1024 calls. */
+  latency(): LatencySummary;
 }
 
 /** The guard's settings, validated; they appear in `limiter.config`. */
@@ -81,6 +83,7 @@ function create(context: GuardContext, options: GuardOptions, config: GuardConfi
   const { circuitBreaker } = config;
   const breaker = circuitBreaker && new CircuitBreaker(circuitBreaker.failureThreshold, circuitBreaker.cooldownMs);
   const denied = config.denyCacheKeys > 0 ? new DenyCache(config.denyCacheKeys) : undefined;
+  const latencies = new LatencyWindow();
 
   async function call<T>(run: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const controller = new AbortController();
@@ -119,6 +122,7 @@ function create(context: GuardContext, options: GuardOptions, config: GuardConfi
     call,
     forget: (key) => denied?.delete(key),
     circuit: () => breaker?.state ?? "closed",
+    latency: () => latencies.summary(),
     async decide(key, fullKey, request) {
       const { asked, now, consume } = request;
       // A cost above capacity (asked to the store as cost 0) can never be allowed: the store's answer
@@ -145,7 +149,8 @@ function create(context: GuardContext, options: GuardOptions, config: GuardConfi
         decision = await failed(cause, key, asked, consume, now, true);
       }
       const latency = performance.now() - started;
-      stats.recordLatency(latency);
+      stats.storeCalls++;
+      latencies.record(latency);
       return { decision, latency, requests: 1 };
     },
   };
