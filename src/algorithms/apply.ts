@@ -1,6 +1,10 @@
-import { kindOf, type Rule } from "../rules.ts";
-import { releaseLease } from "./concurrency.ts";
+import type { Algorithm, Rule } from "../rules.ts";
+import { concurrency, releaseLease } from "./concurrency.ts";
 import type { Evaluation, RuleState } from "./evaluation.ts";
+import { fixedWindow } from "./fixed-window.ts";
+import { gcra } from "./gcra.ts";
+import { slidingWindow } from "./sliding-window.ts";
+import { tokenBucket } from "./token-bucket.ts";
 
 /** What a store reports for one rule of a decision. */
 export interface RuleOutcome {
@@ -34,11 +38,14 @@ export interface Applied {
 /** One rule's algorithm: what `evaluate` runs for a rule of that algorithm. */
 export type Evaluator = (rule: Rule, state: RuleState | undefined, cost: number, now: number) => Evaluation;
 
+// Only the algorithms: code that receives plain rules (a Durable Object, DynamoDB) bundles these, not the rule kinds.
+const EVALUATORS = { fixedWindow, slidingWindow, tokenBucket, gcra, concurrency } as Record<Algorithm, Evaluator>;
+
 /** Runs one rule's algorithm. */
-export const evaluate: Evaluator = (rule, state, cost, now) => kindOf(rule).evaluate(rule, state, cost, now);
+export const evaluate: Evaluator = (rule, state, cost, now) => EVALUATORS[rule.algorithm](rule, state, cost, now);
 
 /** The algorithm of each rule, as `StoreRequest.evaluators` carries them. */
-export const evaluatorsOf = (rules: readonly Rule[]): Evaluator[] => rules.map((rule) => kindOf(rule).evaluate);
+export const evaluatorsOf = (rules: readonly Rule[]): Evaluator[] => rules.map((rule) => EVALUATORS[rule.algorithm]);
 
 /**
  * Applies all rules of one key at once, all or nothing: a request is consumed only when every rule allows

@@ -29,17 +29,17 @@ describe("every public entry point bundles for edge runtimes with no Node API", 
   });
 });
 
-// Ceilings, not targets: issue 7 asks for 5 KB (memory) and 8 KB (Upstash, also DESIGN.md), which the core does
-// not meet since it gained concurrency leases, the I/O guard and full validation (its code alone, without any
-// string, gzips to about 6 KB). These ceilings sit just above today's sizes so that growth fails loudly; lower
-// them as the core shrinks, down to the targets.
-const MEMORY_WORKER_CEILING = 8 * 1024;
-const UPSTASH_WORKER_CEILING = 12 * 1024;
+// Ceilings, not targets: issue 7 asks for 5 KB (memory) and 8 KB (Upstash, also DESIGN.md). The core does not meet
+// them since it gained concurrency leases, the I/O guard and validation that reports every problem: the memory
+// Worker's code without any string gzips to about 5 KB by itself (docs/edge.md has what each part costs). These
+// ceilings sit just above today's sizes so that growth fails loudly; lower them as the core shrinks.
+const MEMORY_WORKER_CEILING = 6.75 * 1024;
+const UPSTASH_WORKER_CEILING = 11.5 * 1024;
 
 describe("bundle ceilings (minified, gzipped)", () => {
   const upstashOnBranch = entryPoints().some((e) => e.subpath === "./upstash" && e.exists);
 
-  it("a Worker using the core with the memory store stays within 8 KB (target 5 KB)", async () => {
+  it("a Worker using the core with the memory store stays within 6.75 KB (target 5 KB)", async () => {
     const worker = await bundle(`${FIXTURES}worker-memory.ts`, { minify: true });
     sizes.push({ name: "Worker: core + memory store", bytes: worker.bytes, gzipBytes: worker.gzipBytes });
     expect(worker.nodeGlobals).toEqual([]);
@@ -47,7 +47,7 @@ describe("bundle ceilings (minified, gzipped)", () => {
   });
 
   it.skipIf(!upstashOnBranch)(
-    "a Worker using the core with the Upstash store stays within 12 KB (target 8 KB)",
+    "a Worker using the core with the Upstash store stays within 11.5 KB (target 8 KB)",
     async () => {
       const worker = await bundle(`${FIXTURES}worker-upstash.ts`, { minify: true });
       sizes.push({ name: "Worker: core + Upstash store", bytes: worker.bytes, gzipBytes: worker.gzipBytes });
