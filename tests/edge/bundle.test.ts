@@ -46,6 +46,20 @@ describe("bundle ceilings (minified, gzipped)", () => {
     expect(worker.gzipBytes).toBeLessThanOrEqual(MEMORY_WORKER_CEILING);
   });
 
+  it("a Worker bundles only the algorithms its rules use, and no I/O guard or lease code without need", async () => {
+    const worker = await bundle(`${FIXTURES}worker-memory.ts`);
+    const algorithms = worker.files.filter((file) => file.startsWith("src/algorithms/"));
+    // apply.ts holds applyRulesWith; concurrency.ts gives only releaseLease (the memory store's release path).
+    expect(algorithms).toEqual([
+      "src/algorithms/apply.ts",
+      "src/algorithms/concurrency.ts",
+      "src/algorithms/token-bucket.ts",
+    ]);
+    expect(worker.code).not.toMatch(/function concurrency\d*\(/);
+    expect(worker.files.filter((file) => file.startsWith("src/resilience/"))).toEqual([]);
+    expect(worker.code).not.toMatch(/leaseCodec\d*\b/);
+  });
+
   it.skipIf(!upstashOnBranch)(
     "a Worker using the core with the Upstash store stays within 11.5 KB (target 8 KB)",
     async () => {

@@ -57,6 +57,8 @@ export interface Bundle {
   readonly externalImports: readonly string[];
   /** Node globals the code reads as globals (locals, properties and strings of the same name do not count). */
   readonly nodeGlobals: readonly string[];
+  /** The repository's files with code in the bundle (relative paths; tree-shaken files are left out). */
+  readonly files: readonly string[];
 }
 
 export interface BundleOptions {
@@ -95,8 +97,10 @@ export async function bundle(entry: string, options: BundleOptions = {}): Promis
   });
   const code = result.outputFiles[0]!.text;
   const externalImports = new Set<string>();
+  const files: string[] = [];
   for (const output of Object.values(result.metafile.outputs)) {
     for (const imported of output.imports) if (imported.external) externalImports.add(imported.path);
+    for (const [file, input] of Object.entries(output.inputs)) if (input.bytesInOutput > 0) files.push(file);
   }
   const nodeGlobals = NODE_GLOBALS.filter((name) => code.includes(`__EDGELIMIT_NODE_GLOBAL_${name}__`));
   return {
@@ -105,6 +109,7 @@ export async function bundle(entry: string, options: BundleOptions = {}): Promis
     gzipBytes: gzipSync(code).length,
     externalImports: [...externalImports].sort(),
     nodeGlobals,
+    files: files.sort(),
   };
 }
 

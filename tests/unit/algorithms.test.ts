@@ -1,9 +1,11 @@
 import { describe, expect, it } from "vitest";
+import { evaluatorsOf } from "../../src/algorithms/apply.ts";
 import { fixedWindow } from "../../src/algorithms/fixed-window.ts";
 import { gcra } from "../../src/algorithms/gcra.ts";
 import { slidingWindow } from "../../src/algorithms/sliding-window.ts";
 import { tokenBucket } from "../../src/algorithms/token-bucket.ts";
 import type { FixedWindowRule, GcraRule, SlidingWindowRule, TokenBucketRule } from "../../src/rules.ts";
+import * as rules from "../../src/rules.ts";
 
 // Hand-computed expectations: these pin the reference semantics every store reproduces.
 const fixed: FixedWindowRule = { algorithm: "fixedWindow", name: "f", limit: 3, windowMs: 1000 };
@@ -115,5 +117,24 @@ describe("every algorithm", () => {
         for (let cost = 0; cost <= 10; cost++) expect(run(cost, t).allowed).toBe(cost <= left);
       }
     }
+  });
+});
+
+describe("rule kinds", () => {
+  it("each constructor's kind runs the algorithm that evaluate() looks up by name, and kindOf finds the kind", () => {
+    const inputs = [
+      rules.fixedWindow({ limit: 3, window: "1s" }),
+      rules.slidingWindow({ limit: 3, window: "1s" }),
+      rules.tokenBucket({ capacity: 3, refillRate: 1 }),
+      rules.gcra({ limit: 3, period: "1s" }),
+      rules.concurrency({ limit: 3 }),
+    ];
+    expect(inputs.map((input) => input.algorithm)).toEqual(rules.ALGORITHMS);
+    for (const input of inputs) {
+      const rule = rules.normalizeRule(input, input.algorithm, [])!;
+      expect(evaluatorsOf([rule])[0]).toBe(input.kind.evaluate);
+      expect(rules.kindOf(rule)).toBe(input.kind);
+    }
+    expect(new Set(inputs.map((input) => input.kind.evaluate)).size).toBe(5);
   });
 });
