@@ -3,7 +3,7 @@ import { combine, type Decision, type RuleInfo, tooLarge } from "./decision.ts";
 import { type Duration, describe, parseDuration } from "./duration.ts";
 import { ConfigError } from "./errors.ts";
 import { foreignLease } from "./leases.ts";
-import { type Metrics, MetricsRecorder } from "./metrics.ts";
+import { type Metrics, NO_LATENCY, newCounters } from "./metrics.ts";
 import type { StoreResponse } from "./store.ts";
 
 export interface LimitOptions {
@@ -58,7 +58,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     capacity: kinds[i]!.capacity(rule),
   }));
   const capacity = Math.min(...infos.map((info) => info.capacity));
-  const stats = new MetricsRecorder();
+  const stats = newCounters();
   const leases = kinds.find((kind) => kind.leases)?.leases;
   const fullKey = (key: string) => (prefix === "" ? key : `${prefix}:${key}`);
   const { local, guard } = store;
@@ -181,7 +181,11 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     reset,
     release,
     acquire,
-    metrics: () => (guarded ? stats.snapshot(guarded.circuit(), guarded.latency()) : stats.snapshot("closed")),
+    metrics: (): Metrics => ({
+      ...stats,
+      circuit: guarded?.circuit() ?? "closed",
+      storeLatencyMs: guarded?.latency() ?? NO_LATENCY,
+    }),
     health,
     config,
   });

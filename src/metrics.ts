@@ -27,24 +27,21 @@ export interface LatencySummary {
 }
 
 /** A store that never waits (memory): no latency to report. */
-const NO_LATENCY: LatencySummary = { p50: 0, p99: 0, max: 0 };
+export const NO_LATENCY: LatencySummary = { p50: 0, p99: 0, max: 0 };
 
-/** Mutable counters behind `limiter.metrics()`. */
-export class MetricsRecorder {
-  allowed = 0;
-  denied = 0;
-  degraded = 0;
-  errors = 0;
-  timeouts = 0;
-  cacheHits = 0;
-  circuitOpen = 0;
-  storeCalls = 0;
+/** The mutable counters behind `limiter.metrics()`; the limiter and its I/O guard count into them. */
+export type Counters = { -readonly [K in Exclude<keyof Metrics, "circuit" | "storeLatencyMs">]: number };
 
-  snapshot(circuit: CircuitState, storeLatencyMs = NO_LATENCY): Metrics {
-    const { allowed, denied, degraded, errors, timeouts, cacheHits, circuitOpen, storeCalls } = this;
-    return { allowed, denied, degraded, errors, timeouts, cacheHits, circuitOpen, circuit, storeCalls, storeLatencyMs };
-  }
-}
+export const newCounters = (): Counters => ({
+  allowed: 0,
+  denied: 0,
+  degraded: 0,
+  errors: 0,
+  timeouts: 0,
+  cacheHits: 0,
+  circuitOpen: 0,
+  storeCalls: 0,
+});
 
 const WINDOW = 1024;
 

@@ -1,7 +1,7 @@
 import type { Decision, Reason, RuleInfo } from "../decision.ts";
 import { describe, parseDuration } from "../duration.ts";
 import { StoreError } from "../errors.ts";
-import { type LatencySummary, LatencyWindow, type MetricsRecorder } from "../metrics.ts";
+import { type Counters, type LatencySummary, LatencyWindow } from "../metrics.ts";
 import type { Store, StoreRequest, StoreResponse } from "../store.ts";
 import { CircuitBreaker, type CircuitBreakerOptions, type CircuitState } from "./circuit-breaker.ts";
 import { DenyCache } from "./deny-cache.ts";
@@ -20,7 +20,7 @@ export interface GuardContext {
   readonly infos: readonly RuleInfo[];
   readonly timeoutMs: number;
   readonly clock: () => number;
-  readonly stats: MetricsRecorder;
+  readonly stats: Counters;
   /** Turns a store response into a decision (caps, leases). */
   readonly answer: (key: string, asked: number, response: StoreResponse) => Decision;
   /** Decides with the fallback store (built by the limiter only when the policy names one). */

@@ -29,25 +29,39 @@ describe("every public entry point bundles for edge runtimes with no Node API", 
   });
 });
 
-// Ceilings, not targets: issue 7 asks for 5 KB (memory) and 8 KB (Upstash, also DESIGN.md). The core does not meet
-// them since it gained concurrency leases, the I/O guard and validation that reports every problem: the memory
-// Worker's code without any string gzips to about 5 KB by itself (docs/edge.md has what each part costs). These
-// ceilings sit just above today's sizes so that growth fails loudly; lower them as the core shrinks.
-const MEMORY_WORKER_CEILING = 6.75 * 1024;
-const UPSTASH_WORKER_CEILING = 11.5 * 1024;
+// Issue 7's budgets, for the smallest Worker that uses the core with each store (limit, then a plain 429): 5 KB with
+// the memory store (met) and 8 KB with the Upstash store (also DESIGN.md; not met). Where the target is not met, the
+// limit is a ceiling just above today's size, so that growth fails loudly; lower it as the code shrinks. The same
+// Workers with the HTTP helpers (clientIp, rateLimitHeaders, deniedResponse) have ceilings of their own.
+// docs/edge.md says what each part costs.
+const WORKERS: readonly { fixture: string; name: string; limitKb: number; targetKb?: number; upstash?: true }[] = [
+  { fixture: "worker-memory.ts", name: "Worker: core + memory store", limitKb: 5 },
+  { fixture: "worker-upstash.ts", name: "Worker: core + Upstash store", limitKb: 10, targetKb: 8, upstash: true },
+  { fixture: "worker-memory-http.ts", name: "Worker: core + memory store + HTTP helpers", limitKb: 6.75 },
+  {
+    fixture: "worker-upstash-http.ts",
+    name: "Worker: core + Upstash store + HTTP helpers",
+    limitKb: 11.5,
+    upstash: true,
+  },
+];
 
-describe("bundle ceilings (minified, gzipped)", () => {
+describe("bundle budgets (minified, gzipped)", () => {
   const upstashOnBranch = entryPoints().some((e) => e.subpath === "./upstash" && e.exists);
 
-  it("a Worker using the core with the memory store stays within 6.75 KB (target 5 KB)", async () => {
-    const worker = await bundle(`${FIXTURES}worker-memory.ts`, { minify: true });
-    sizes.push({ name: "Worker: core + memory store", bytes: worker.bytes, gzipBytes: worker.gzipBytes });
-    expect(worker.nodeGlobals).toEqual([]);
-    expect(worker.gzipBytes).toBeLessThanOrEqual(MEMORY_WORKER_CEILING);
-  });
+  for (const { fixture, name, limitKb, targetKb, upstash } of WORKERS) {
+    const target = targetKb === undefined ? "" : ` (target ${targetKb} KB)`;
+    it.skipIf(upstash && !upstashOnBranch)(`${name} stays within ${limitKb} KB${target}`, async () => {
+      const worker = await bundle(`${FIXTURES}${fixture}`, { minify: true });
+      sizes.push({ name, bytes: worker.bytes, gzipBytes: worker.gzipBytes });
+      expect(worker.externalImports).toEqual([]);
+      expect(worker.nodeGlobals).toEqual([]);
+      expect(worker.gzipBytes).toBeLessThanOrEqual(limitKb * 1024);
+    });
+  }
 
   it("a Worker bundles only the algorithms its rules use, and no I/O guard or lease code without need", async () => {
-    const worker = await bundle(`${FIXTURES}worker-memory.ts`);
+    const worker = await bundle(`${FIXTURES}worker-memory-http.ts`);
     const algorithms = worker.files.filter((file) => file.startsWith("src/algorithms/"));
     // apply.ts holds applyRulesWith; concurrency.ts gives only releaseLease (the memory store's release path).
     expect(algorithms).toEqual([
@@ -59,17 +73,6 @@ describe("bundle ceilings (minified, gzipped)", () => {
     expect(worker.files.filter((file) => file.startsWith("src/resilience/"))).toEqual([]);
     expect(worker.code).not.toMatch(/leaseCodec\d*\b/);
   });
-
-  it.skipIf(!upstashOnBranch)(
-    "a Worker using the core with the Upstash store stays within 11.5 KB (target 8 KB)",
-    async () => {
-      const worker = await bundle(`${FIXTURES}worker-upstash.ts`, { minify: true });
-      sizes.push({ name: "Worker: core + Upstash store", bytes: worker.bytes, gzipBytes: worker.gzipBytes });
-      expect(worker.externalImports).toEqual([]);
-      expect(worker.nodeGlobals).toEqual([]);
-      expect(worker.gzipBytes).toBeLessThanOrEqual(UPSTASH_WORKER_CEILING);
-    },
-  );
 });
 
 it("for scale: the same Worker with @upstash/ratelimit and @upstash/redis (measured, not limited)", async () => {

@@ -67,21 +67,32 @@ describe("inside Vercel's edge runtime (EdgeVM)", () => {
     });
   }
 
-  it("a Worker using the core and the Upstash store (the bundle-budget fixture): allowed, then 429", async () => {
-    type Worker = { default: { fetch(request: Request, env: object): Promise<Response> } };
-    const { vm, exports } = await load<Worker>("worker-upstash.ts");
+  type Worker = { default: { fetch(request: Request, env: object): Promise<Response> } };
+
+  /** Ten requests from one client through a bundle-budget Worker, then an eleventh: the statuses and the last. */
+  async function elevenRequests(fixture: string, client: string) {
+    const { vm, exports } = await load<Worker>(fixture);
     const env = { UPSTASH_REDIS_REST_URL: backend!.url, UPSTASH_REDIS_REST_TOKEN: backend!.token };
-    const call = () => exports.default.fetch(request(vm, { "cf-connecting-ip": "198.51.100.20" }), env);
-    const statuses: number[] = [];
-    let last: Response | undefined;
+    const responses: Response[] = [];
     for (let i = 0; i < 11; i++) {
-      last = await call();
-      statuses.push(last.status);
-      if (i === 0) expect(last.headers.get("RateLimit")).toMatch(/^"bucket-10-refill-10-per-1m";r=9;t=\d+$/);
+      responses.push(await exports.default.fetch(request(vm, { "cf-connecting-ip": client }), env));
     }
+    return { statuses: responses.map((r) => r.status), first: responses[0]!, last: responses[10]! };
+  }
+
+  it("the smallest Worker with the core and the Upstash store (the 8 KB budget's fixture): allowed, then 429", async () => {
+    const before = backend!.requests();
+    const { statuses } = await elevenRequests("worker-upstash.ts", "198.51.100.21");
     expect(statuses).toEqual([...Array(10).fill(200), 429]);
-    expect(Number(last!.headers.get("Retry-After"))).toBeGreaterThan(0);
-    expect(last!.headers.get("RateLimit")).toMatch(/;r=0;/);
+    expect(backend!.requests() - before).toBe(11);
+  });
+
+  it("the same Worker with the HTTP helpers: RateLimit headers, then 429 with Retry-After", async () => {
+    const { statuses, first, last } = await elevenRequests("worker-upstash-http.ts", "198.51.100.20");
+    expect(statuses).toEqual([...Array(10).fill(200), 429]);
+    expect(first.headers.get("RateLimit")).toMatch(/^"bucket-10-refill-10-per-1m";r=9;t=\d+$/);
+    expect(Number(last.headers.get("Retry-After"))).toBeGreaterThan(0);
+    expect(last.headers.get("RateLimit")).toMatch(/;r=0;/);
   });
 
   it("edgelimit/hono with the memory store: decision in c.get, headers, then 429", async () => {
