@@ -27,7 +27,7 @@ export interface LatencySummary {
 }
 
 /** A store that never waits (memory): no latency to report. */
-export const NO_LATENCY: LatencySummary = { p50: 0, p99: 0, max: 0 };
+export const NO_LATENCY: LatencySummary = /* @__PURE__ */ Object.freeze({ p50: 0, p99: 0, max: 0 });
 
 /** The mutable counters behind `limiter.metrics()`; the limiter and its I/O guard count into them. */
 export type Counters = { -readonly [K in Exclude<keyof Metrics, "circuit" | "storeLatencyMs">]: number };
