@@ -62,28 +62,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const leases = kinds.find((kind) => kind.leases)?.leases;
   const fullKey = (key: string) => (prefix === "" ? key : `${prefix}:${key}`);
   const { local, guard } = store;
-  const policy = options.onStoreError;
-  // The hooks stay with this limiter: the fallback's own decisions are not reported a second time.
-  const { onDecision: _decision, onError: _error, ...unhooked } = options;
-  const fallback =
-    typeof policy === "object"
-      ? createRateLimiter({ ...unhooked, store: policy.fallback, onStoreError: "allow", denyCache: false })
-      : undefined;
-  const guarded = guard?.create(
-    {
-      store,
-      infos,
-      timeoutMs: config.timeoutMs,
-      clock,
-      stats,
-      answer,
-      fallback:
-        fallback &&
-        ((key, cost, consume) => fallback[consume ? "limit" : "peek"](key, cost === undefined ? {} : { cost })),
-    },
-    options,
-    config,
-  );
+  const guarded = guard?.create({ store, infos, timeoutMs: config.timeoutMs, clock, stats, answer }, options, config);
 
   function request(key: string, limitOptions: LimitOptions | undefined, consume: boolean) {
     if (typeof key !== "string" || key.length === 0) {

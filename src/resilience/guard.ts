@@ -1,18 +1,16 @@
+import type { RateLimiterOptions } from "../config.ts";
 import type { Decision, Reason, RuleInfo } from "../decision.ts";
 import { describe, parseDuration } from "../duration.ts";
 import { StoreError } from "../errors.ts";
+import { createRateLimiter, type RateLimiter } from "../limiter.ts";
 import { type Counters, type LatencySummary, LatencyWindow } from "../metrics.ts";
 import type { Store, StoreRequest, StoreResponse } from "../store.ts";
-import { CircuitBreaker, type CircuitBreakerOptions, type CircuitState } from "./circuit-breaker.ts";
+import { CircuitBreaker, type CircuitState } from "./circuit-breaker.ts";
 import { DenyCache } from "./deny-cache.ts";
 
-/** The options a guard reads, as `createRateLimiter` received them. */
-export interface GuardOptions {
-  onStoreError?: "allow" | "deny" | "throw" | { readonly fallback: Store };
-  circuitBreaker?: CircuitBreakerOptions | false;
-  denyCache?: { maxKeys?: number } | false;
-  onError?: (error: StoreError) => void;
-}
+/** The options a guard reads: the limiter's own (`onStoreError`, `circuitBreaker`, `denyCache`, `onError`, and for a
+ * fallback store the rest, so that the fallback limiter has the same rules). */
+export type GuardOptions = RateLimiterOptions;
 
 /** What the limiter hands its guard. */
 export interface GuardContext {
@@ -23,8 +21,6 @@ export interface GuardContext {
   readonly stats: Counters;
   /** Turns a store response into a decision (caps, leases). */
   readonly answer: (key: string, asked: number, response: StoreResponse) => Decision;
-  /** Decides with the fallback store (built by the limiter only when the policy names one). */
-  readonly fallback: ((key: string, cost: number | undefined, consume: boolean) => Promise<Decision>) | undefined;
 }
 
 export interface Guarded {
@@ -77,7 +73,8 @@ function check(options: GuardOptions, problems: string[]): GuardConfig {
 }
 
 function create(context: GuardContext, options: GuardOptions, config: GuardConfig): Guarded {
-  const { store, infos, timeoutMs, clock, stats, answer, fallback } = context;
+  const { store, infos, timeoutMs, clock, stats, answer } = context;
+  const fallback = fallbackLimiter(options);
   const { onError } = options;
   const policy = typeof options.onStoreError === "object" ? "fallback" : (options.onStoreError ?? "allow");
   const { circuitBreaker } = config;
@@ -112,8 +109,8 @@ function create(context: GuardContext, options: GuardOptions, config: GuardConfi
       else stats.errors++;
       if (onError) quietly(() => onError(error));
     }
-    const reason = timedOut ? "timeout" : "store-error";
-    if (fallback) return { ...(await fallback(key, cost, consume)), reason, degraded: true } as Decision;
+    const reason: Reason = timedOut ? "timeout" : "store-error";
+    if (fallback) return { ...(await fallback[consume ? "limit" : "peek"](key, { cost })), reason, degraded: true };
     if (policy === "throw") throw error;
     return degraded(infos, policy === "allow", reason, now);
   }
@@ -154,6 +151,17 @@ function create(context: GuardContext, options: GuardOptions, config: GuardConfi
       return { decision, latency, requests: 1 };
     },
   };
+}
+
+/**
+ * With `onStoreError: { fallback }`: a limiter with the same rules on the fallback store. The hooks stay with the
+ * main limiter, so the fallback's own decisions are not reported a second time.
+ */
+function fallbackLimiter(options: GuardOptions): RateLimiter | undefined {
+  const policy = options.onStoreError;
+  if (typeof policy !== "object") return undefined;
+  const { onDecision: _decision, onError: _error, ...unhooked } = options;
+  return createRateLimiter({ ...unhooked, store: policy.fallback, onStoreError: "allow", denyCache: false });
 }
 
 class TimeoutError extends StoreError {
