@@ -8,8 +8,10 @@ import type { Store, StoreRequest, StoreResponse } from "../store.ts";
 import { CircuitBreaker, type CircuitState } from "./circuit-breaker.ts";
 import { DenyCache } from "./deny-cache.ts";
 
-/** The options a guard reads: the limiter's own (`onStoreError`, `circuitBreaker`, `denyCache`, `onError`, and for a
- * fallback store the rest, so that the fallback limiter has the same rules). */
+/**
+ * The options a guard reads, as `createRateLimiter` received them: `onStoreError`, `circuitBreaker`, `denyCache` and
+ * `onError`, and with a fallback store the rest too, so that the fallback limiter has the same rules.
+ */
 export type GuardOptions = RateLimiterOptions;
 
 /** What the limiter hands its guard. */
