@@ -112,6 +112,7 @@ const FIXED_WINDOW: RuleKind<FixedWindowRule> = {
   evaluate: runFixedWindow,
 };
 
+// Not `{ ...FIXED_WINDOW, … }`: a kind that references another keeps the other's algorithm in every bundle.
 const SLIDING_WINDOW: RuleKind<SlidingWindowRule> = {
   options: ["limit", "window"],
   build(count, duration, problem) {
