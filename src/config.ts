@@ -5,6 +5,7 @@ import type { CircuitBreakerOptions } from "./resilience/circuit-breaker.ts";
 import type { GuardConfig } from "./resilience/guard.ts";
 import { normalizeRule, type Rule, type RuleInput } from "./rules.ts";
 import type { Store } from "./store.ts";
+import { wellFormed } from "./stores/storage-key.ts";
 
 /** What the limiter answers when its store fails or runs out of time. */
 export type StoreErrorPolicy = "allow" | "deny" | "throw" | { readonly fallback: Store };
@@ -14,7 +15,10 @@ export interface RateLimiterOptions {
   store: Store;
   /** One or more rules from `fixedWindow`, `slidingWindow`, `tokenBucket`, `gcra`; all apply to every key. */
   rules: readonly RuleInput[];
-  /** Namespaces keys in the store as `prefix:key`. Default `"edgelimit"`; `""` for none. */
+  /**
+   * Namespaces keys in the store. Default `"edgelimit"`; `""` for none. Remote stores write `prefix:key` with
+   * `\` and `:` in the prefix escaped by a `\`, so no two (prefix, key) pairs share state (README, "Keys in the store").
+   */
   prefix?: string;
   /**
    * When the store fails or times out: `"allow"` (default: an outage of the store does not take your
@@ -93,7 +97,9 @@ export function validateOptions(options: RateLimiterOptions): RateLimiterConfig 
     });
   }
   const prefix = options?.prefix ?? "edgelimit";
-  if (typeof prefix !== "string") problems.push(`prefix: expected a string, got ${describe(prefix)}`);
+  if (typeof prefix !== "string" || !wellFormed(prefix)) {
+    problems.push(`prefix: expected a string of well-formed Unicode (no lone surrogates), got ${describe(prefix)}`);
+  }
   const policy = options?.onStoreError ?? "allow";
   const fallback = typeof policy === "object" && policy !== null ? policy.fallback : undefined;
   if (fallback !== undefined && typeof fallback?.apply !== "function") {

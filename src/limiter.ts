@@ -5,6 +5,7 @@ import { ConfigError } from "./errors.ts";
 import { foreignLease } from "./leases.ts";
 import { type Metrics, NO_LATENCY, newCounters } from "./metrics.ts";
 import type { StoreResponse } from "./store.ts";
+import { storagePrefix, wellFormed } from "./stores/storage-key.ts";
 
 export interface LimitOptions {
   /** Units this request uses: a whole number ≥ 0 (default 1). `0` only looks. */
@@ -60,13 +61,17 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const capacity = Math.min(...infos.map((info) => info.capacity));
   const stats = newCounters();
   const leases = kinds.find((kind) => kind.leases)?.leases;
-  const fullKey = (key: string) => (prefix === "" ? key : `${prefix}:${key}`);
+  // Escaped once here, so that every (prefix, key) pair has its own name in a remote store (storage-key.ts).
+  const named = storagePrefix(prefix);
+  const fullKey = (key: string) => named + key;
   const { local, guard } = store;
   const guarded = guard?.create({ store, infos, timeoutMs: config.timeoutMs, clock, stats, answer }, options, config);
 
   function request(key: string, limitOptions: LimitOptions | undefined, consume: boolean) {
-    if (typeof key !== "string" || key.length === 0) {
-      throw new ConfigError([`key must be a non-empty string, got ${describe(key)}`]);
+    // A lone surrogate becomes U+FFFD in UTF-8, so two such keys would share one name in a remote store.
+    if (typeof key !== "string" || key.length === 0 || !wellFormed(key)) {
+      const got = describe(key).slice(0, 40);
+      throw new ConfigError([`key must be a non-empty string of well-formed Unicode (no lone surrogates), got ${got}`]);
     }
     const cost = checkCost(limitOptions?.cost);
     const fits = cost <= capacity;

@@ -4,7 +4,11 @@ import type { Algorithm, Rule } from "./rules.ts";
 
 /** One decision asked of a store: all rules of one key, applied atomically in one round trip. */
 export interface StoreRequest {
-  /** The full key, with the limiter's prefix. Any length, any Unicode; stores hash long keys themselves. */
+  /**
+   * The encoded storage key: the limiter's prefix with `\` and `:` escaped by a `\`, then `:`, then the caller's
+   * key (`storagePrefix(prefix) + key`), so that each (prefix, key) pair has its own. Well-formed Unicode, any
+   * length; stores that bound name lengths pass it through `storageKey()`, which hashes long ones.
+   */
   readonly key: string;
   readonly rules: readonly Rule[];
   /**
@@ -24,6 +28,7 @@ export interface StoreRequest {
 
 /** Leases to give back for one key; the store applies `applyRelease` (or its mirror) atomically. */
 export interface ReleaseRequest {
+  /** As in `StoreRequest`: the encoded storage key. */
   readonly key: string;
   readonly rules: readonly Rule[];
   /** As in `StoreRequest`. */
@@ -62,7 +67,7 @@ export interface Store {
    * failure policy for their calls. Kept out of the core so that a Worker using only a local store never bundles it.
    */
   readonly guard?: typeof ioGuard | undefined;
-  /** Deletes all state of a key. */
+  /** Deletes all state of a key (the encoded storage key, as in `StoreRequest`). */
   reset(key: string, signal: AbortSignal | undefined): Promise<void>;
   /**
    * Gives concurrency leases back (stores that list `"concurrency"` implement it). Releasing a lease that is

@@ -1,10 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { type CheckContext, checks as rateChecks } from "./checks.ts";
 import { concurrencyChecks } from "./concurrency-checks.ts";
+import { keyChecks } from "./key-checks.ts";
 import { type Flaw, referenceStore } from "./reference-store.ts";
 
 // The suite is only worth something if it fails for wrong stores. Each flaw must be caught by the checks named.
-const checks = [...rateChecks, ...concurrencyChecks];
+const checks = [...rateChecks, ...keyChecks, ...concurrencyChecks];
 const context = (flaw: Flaw | undefined): CheckContext => ({
   store: referenceStore(flaw),
   prefix: "broken",

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, it } from "vitest";
 import type { Store } from "../../src/index.ts";
 import { type CheckContext, checks } from "./checks.ts";
 import { concurrencyChecks } from "./concurrency-checks.ts";
+import { keyChecks } from "./key-checks.ts";
 
 export interface TestStoreOptions {
   /** Shown in test names: `compliance: upstash (fetch)`. */
@@ -29,7 +30,7 @@ export function testStore(options: TestStoreOptions): void {
     afterAll(async () => {
       await options.close?.();
     });
-    const all = [...checks, ...concurrencyChecks.map((check) => ({ ...check, concurrency: true }))];
+    const all = [...checks, ...keyChecks, ...concurrencyChecks.map((check) => ({ ...check, concurrency: true }))];
     all.forEach((check, i) => {
       const reason =
         options.skip?.[check.name] ??

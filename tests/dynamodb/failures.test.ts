@@ -173,7 +173,7 @@ describe("setup mistakes name the fix", () => {
   });
 
   it("an item this store did not write", async () => {
-    await db.send(new PutItemCommand({ TableName: tableName, Item: { pk: { S: "foreign" }, version: { S: "x" } } }));
+    await db.send(new PutItemCommand({ TableName: tableName, Item: { pk: { S: ":foreign" }, version: { S: "x" } } }));
     const limiter = createRateLimiter({
       store: dynamoDbStore({ client: db, tableName }),
       rules: [fixedWindow({ limit: 5, window: "1m" })],
