@@ -36,8 +36,8 @@ export interface DurableObjectStoreOptions {
 const NAME = "durable-object";
 
 /**
- * A store that keeps each key in its own `RateLimiterObject` (`namespace.idFromName(key)`, where the key
- * already carries the limiter's prefix) and decides there, in one RPC call: one billed Durable Object
+ * A store that keeps each key in its own `RateLimiterObject` (`namespace.idFromName(name)`, where the name
+ * is the encoded storage key, escaped prefix included) and decides there, in one RPC call: one billed Durable Object
  * request per decision, and one per lease release. Exact under any concurrency, since one object serializes
  * its key.
  *
@@ -108,7 +108,8 @@ export function durableObjectStore(namespace: RateLimiterNamespace, options: Dur
       await call("reset", signal, () => stubFor(name).reset(name));
     },
     async ping(signal: AbortSignal | undefined): Promise<void> {
-      await call("ping", signal, () => stubFor("edgelimit:ping").ping());
+      // No key's name starts with `\` and a letter (storage-key.ts), so the probe's object is no key's object.
+      await call("ping", signal, () => stubFor("\\ping").ping());
     },
   });
 }

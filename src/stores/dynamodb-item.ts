@@ -4,7 +4,7 @@ import type { RuleState } from "../algorithms/evaluation.ts";
 
 /**
  * The item of one key:
- * - `pk` (S): the key with the limiter's prefix, hashed past 256 bytes by `storageKey()`;
+ * - `pk` (S): the encoded storage key (escaped prefix, `:`, key), hashed past 256 bytes by `storageKey()`;
  * - `rules` (M): each rule's state by rule name, a list of whole numbers (`{ "per-minute": [1732233600000, 7] }`);
  * - `version` (N): bumped by every write; writes are conditional on the version they computed from;
  * - `expiresAtMs` (N): epoch ms from which the state counts as absent (checked on every read);

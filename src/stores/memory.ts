@@ -21,7 +21,8 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
     throw new ConfigError([`memoryStore: maxKeys must be a whole number ≥ 1, got ${String(maxKeys)}`]);
   }
   // One space per prefix, so the caller's key string is used as it is (hashing a freshly joined
-  // `prefix:key` string would cost more than the whole decision).
+  // `prefix:key` string would cost more than the whole decision), and (prefix, key) pairs stay apart as the
+  // remote stores' escaped names keep them (storage-key.ts).
   const spaces = new Map<string, Space>();
   const local: LocalStore = {
     apply(prefix, key, { rules, evaluators, cost, now, consume }) {
