@@ -60,7 +60,7 @@ function whole(text: string | undefined): number | undefined {
 }
 
 /** The error for a lease string that this limiter's concurrency rules (if it has any) could not have made. */
-export const foreignLease = (leaseId: unknown) =>
+const foreignLease = (leaseId: unknown) =>
   new ConfigError([
     `leaseId ${describe(typeof leaseId === "string" && leaseId.length > 80 ? `${leaseId.slice(0, 80)}…` : leaseId)} ` +
       "is not a lease id of this limiter: pass decision.leaseId back unchanged, as an allowed decision " +
