@@ -8,7 +8,18 @@ import type { Store } from "./store.ts";
 import { wellFormed } from "./stores/storage-key.ts";
 
 /** What the limiter answers when its store fails or runs out of time. */
-export type StoreErrorPolicy = "allow" | "deny" | "throw" | { readonly fallback: Store };
+export type StoreErrorPolicy = "allow" | "deny" | "throw" | FallbackPolicy;
+
+/** Decide with another store (usually `memoryStore()`) while the main store fails, per isolate. */
+export interface FallbackPolicy {
+  readonly fallback: Store;
+  /**
+   * The part of each rule's quota the fallback admits in one isolate, above 0 and at most 1 (default 0.1).
+   * Every fallback starts empty, so N isolates admit N × share × limit during an outage. Each count option
+   * (`limit`, `burst`, `capacity`, `refillRate`) is multiplied by it and rounded down, to at least 1.
+   */
+  readonly share?: number;
+}
 
 export interface RateLimiterOptions {
   /** Where the counts live. */
@@ -23,8 +34,8 @@ export interface RateLimiterOptions {
   /**
    * When the store fails or times out: `"allow"` (default: an outage of the store does not take your
    * API down), `"deny"` (for endpoints where abuse costs more than an outage, such as login or OTP),
-   * `"throw"` a `StoreError`, or `{ fallback: memoryStore() }` to decide with another store meanwhile.
-   * Either way the decision says `degraded: true`.
+   * `"throw"` a `StoreError`, or `{ fallback: memoryStore(), share: 0.1 }` to decide with another store
+   * meanwhile, admitting `share` of each rule's quota per isolate. Either way the decision says `degraded: true`.
    */
   onStoreError?: StoreErrorPolicy;
   /** Stops calling a failing store for a while (default `{ failureThreshold: 5, cooldown: "10s" }`); `false` turns it off. */
@@ -64,6 +75,8 @@ export interface RateLimiterConfig {
   readonly onStoreError: "allow" | "deny" | "throw" | "fallback";
   /** The fallback store's name, when `onStoreError` is `"fallback"`. */
   readonly fallbackStore: string | undefined;
+  /** The part of each rule's quota the fallback store admits per isolate (stores that do I/O, with a fallback). */
+  readonly fallbackShare?: number;
   readonly timeoutMs: number;
   /** The circuit breaker's settings (stores that do I/O only). */
   readonly circuitBreaker: GuardConfig["circuitBreaker"];

@@ -13,7 +13,13 @@ export {
   type RuleOutcome,
 } from "./algorithms/apply.ts";
 export type { Evaluation, RuleState } from "./algorithms/evaluation.ts";
-export type { DecisionEvent, RateLimiterConfig, RateLimiterOptions, StoreErrorPolicy } from "./config.ts";
+export type {
+  DecisionEvent,
+  FallbackPolicy,
+  RateLimiterConfig,
+  RateLimiterOptions,
+  StoreErrorPolicy,
+} from "./config.ts";
 export type { Decision, Reason, RuleDecision } from "./decision.ts";
 export { type Duration, parseDuration } from "./duration.ts";
 export { ConfigError, RateLimitError, StoreError } from "./errors.ts";

@@ -1,4 +1,5 @@
 import type { Lease, RuleOutcome } from "./algorithms/apply.ts";
+import { describe } from "./duration.ts";
 import { ConfigError } from "./errors.ts";
 import type { Rule } from "./rules.ts";
 
@@ -27,17 +28,41 @@ export const leaseCodec: LeaseCodec = {
   encode: (leases) => leases.map((l) => `${encodeURIComponent(l.rule)}:${l.id}:${l.expiresAt}`).join(","),
   decode(leaseId, rules) {
     if (typeof leaseId !== "string" || leaseId === "") throw foreignLease(leaseId);
+    const seen = new Set<string>();
     return leaseId.split(",").map((part) => {
-      const [rule, id, expiresAt] = part.split(":");
-      const name = decodeURIComponent(rule ?? "");
-      const numbers = [Number(id), Number(expiresAt)];
+      const fields = part.split(":");
+      const name = fields.length === 3 ? ruleName(fields[0]!) : undefined;
+      const id = whole(fields[1]);
+      const expiresAt = whole(fields[2]);
       const known = rules.some((r) => r.algorithm === "concurrency" && r.name === name);
-      if (!known || !numbers.every(Number.isSafeInteger) || part.split(":").length !== 3) throw foreignLease(leaseId);
-      return { rule: name, id: numbers[0]!, expiresAt: numbers[1]! };
+      // A decision takes at most one lease per rule, so a longer string is not one of ours (and stays small).
+      if (!known || seen.has(name!) || id === undefined || id < 1 || expiresAt === undefined)
+        throw foreignLease(leaseId);
+      seen.add(name!);
+      return { rule: name!, id, expiresAt };
     });
   },
 };
 
+/** A rule name as `encode` wrote it; `undefined` for text that is not percent-encoded UTF-8 (`"%"`, `"%ff"`). */
+function ruleName(text: string): string | undefined {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A whole number as `encode` wrote it (`String(n)`): no sign tricks, exponents, spaces or leading zeros. */
+function whole(text: string | undefined): number | undefined {
+  const n = Number(text);
+  return Number.isSafeInteger(n) && String(n) === text ? n : undefined;
+}
+
 /** The error for a lease string that this limiter's concurrency rules (if it has any) could not have made. */
-export const foreignLease = (leaseId: unknown) =>
-  new ConfigError([`leaseId ${JSON.stringify(leaseId)} was not made by this limiter's concurrency rules`]);
+const foreignLease = (leaseId: unknown) =>
+  new ConfigError([
+    `leaseId ${describe(typeof leaseId === "string" && leaseId.length > 80 ? `${leaseId.slice(0, 80)}…` : leaseId)} ` +
+      "is not a lease id of this limiter: pass decision.leaseId back unchanged, as an allowed decision " +
+      "with concurrency rules returned it (rule:id:expiresAt per concurrency rule, comma-separated)",
+  ]);

@@ -2,7 +2,6 @@ import { type RateLimiterConfig, type RateLimiterOptions, validateOptions } from
 import { combine, type Decision, type RuleInfo, tooLarge } from "./decision.ts";
 import { type Duration, describe, parseDuration } from "./duration.ts";
 import { ConfigError } from "./errors.ts";
-import { foreignLease } from "./leases.ts";
 import { type Metrics, NO_LATENCY, newCounters } from "./metrics.ts";
 import type { StoreResponse } from "./store.ts";
 import { storagePrefix, wellFormed } from "./stores/storage-key.ts";
@@ -143,7 +142,11 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
 
   async function release(key: string, leaseId: string): Promise<void> {
     const { now } = request(key, undefined, false);
-    if (!leases) throw foreignLease(leaseId);
+    // Not `foreignLease`: that lives with the lease codec, which a bundle without concurrency rules leaves out.
+    if (!leases)
+      throw new ConfigError([
+        `leaseId ${describe(leaseId)}: this limiter has no concurrency rules, so it holds no leases to release`,
+      ]);
     const given = { rules, evaluators, leases: leases.decode(leaseId, rules), now };
     if (local) return local.release(prefix, key, given);
     await guarded!.call((signal) => store.release!({ ...given, key: fullKey(key), signal }));

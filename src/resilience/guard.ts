@@ -4,6 +4,7 @@ import { describe, parseDuration } from "../duration.ts";
 import { StoreError } from "../errors.ts";
 import { createRateLimiter, type RateLimiter } from "../limiter.ts";
 import { type Counters, type LatencySummary, LatencyWindow } from "../metrics.ts";
+import type { RuleInput } from "../rules.ts";
 import type { Store, StoreRequest, StoreResponse } from "../store.ts";
 import { CircuitBreaker, type CircuitState } from "./circuit-breaker.ts";
 import { DenyCache } from "./deny-cache.ts";
@@ -45,6 +46,8 @@ export interface Guarded {
 export interface GuardConfig {
   readonly circuitBreaker: { readonly failureThreshold: number; readonly cooldownMs: number } | undefined;
   readonly denyCacheKeys: number;
+  /** With `onStoreError: { fallback }`: the part of each rule's quota the fallback admits per isolate. */
+  readonly fallbackShare?: number;
 }
 
 /**
@@ -71,12 +74,12 @@ function check(options: GuardOptions, problems: string[]): GuardConfig {
   if (!Number.isInteger(denyCacheKeys) || denyCacheKeys < 0) {
     problems.push(`denyCache.maxKeys: expected a whole number ≥ 1, got ${describe(denyCacheKeys)}`);
   }
-  return { circuitBreaker, denyCacheKeys };
+  return { circuitBreaker, denyCacheKeys, ...checkShare(options, problems) };
 }
 
 function create(context: GuardContext, options: GuardOptions, config: GuardConfig): Guarded {
   const { store, infos, timeoutMs, clock, stats, answer } = context;
-  const fallback = fallbackLimiter(options);
+  const fallback = fallbackLimiter(options, infos, config.fallbackShare);
   const { onError } = options;
   const policy = typeof options.onStoreError === "object" ? "fallback" : (options.onStoreError ?? "allow");
   const { circuitBreaker } = config;
@@ -156,14 +159,39 @@ function create(context: GuardContext, options: GuardOptions, config: GuardConfi
 }
 
 /**
- * With `onStoreError: { fallback }`: a limiter with the same rules on the fallback store. The hooks stay with the
- * main limiter, so the fallback's own decisions are not reported a second time.
+ * With `onStoreError: { fallback }`: a limiter with the same rules on the fallback store, each count scaled by
+ * `share`. The hooks stay with the main limiter, so the fallback's own decisions are not reported a second time.
  */
-function fallbackLimiter(options: GuardOptions): RateLimiter | undefined {
+function fallbackLimiter(options: GuardOptions, infos: readonly RuleInfo[], share = 1): RateLimiter | undefined {
   const policy = options.onStoreError;
   if (typeof policy !== "object") return undefined;
   const { onDecision: _decision, onError: _error, ...unhooked } = options;
-  return createRateLimiter({ ...unhooked, store: policy.fallback, onStoreError: "allow", denyCache: false });
+  // The same names, so headers and `decision.rules` read alike whichever store decided.
+  const rules = options.rules.map((input, i) => shareOf(input, infos[i]!.name, share));
+  return createRateLimiter({ ...unhooked, rules, store: policy.fallback, onStoreError: "allow", denyCache: false });
+}
+
+/** A rule whose counts are `share` of the given ones, rounded down, at least 1; durations stay as they are. */
+function shareOf(input: RuleInput, name: string, share: number): RuleInput {
+  const options: Record<string, unknown> = { ...input.options, name };
+  // Every count option of every algorithm (durations have other names).
+  for (const option of ["limit", "burst", "capacity", "refillRate"]) {
+    const count = options[option];
+    // 12 significant digits first: 100 × 0.29 is 28.999999999999996 in binary floating point, and means 29.
+    if (typeof count === "number") options[option] = Math.max(1, Math.floor(Number((count * share).toPrecision(12))));
+  }
+  return { ...input, options };
+}
+
+function checkShare(options: GuardOptions, problems: string[]): { fallbackShare?: number } {
+  const policy = options.onStoreError;
+  if (typeof policy !== "object" || policy === null) return {};
+  const share = policy.share === undefined ? 0.1 : policy.share;
+  if (typeof share === "number" && share > 0 && share <= 1) return { fallbackShare: share };
+  problems.push(
+    `onStoreError.share: expected the part of each quota the fallback admits per isolate, above 0 and at most 1, got ${describe(share)}`,
+  );
+  return {};
 }
 
 class TimeoutError extends StoreError {

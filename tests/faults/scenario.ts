@@ -6,6 +6,8 @@ import { faultWatch, type Timed } from "../support/fault-watch.ts";
 export const LIMIT = 10;
 export const TIMEOUT_MS = 500; // generous: the healthy phases must not time out on a loaded CI machine
 export const COOLDOWN_MS = 300;
+/** The fallback store admits half of LIMIT per isolate (`onStoreError.share`). */
+export const FALLBACK_LIMIT = 5;
 /** The generous bound every decision under a fault must meet: the store budget plus 500 ms. */
 export const SLACK_MS = 500;
 export const POLICIES = ["allow", "deny", "fallback"] as const;
@@ -28,7 +30,7 @@ export function subject(store: Store, policy: Policy, prefix: string, timeoutMs 
     prefix: `${prefix}-${policy}`,
     timeout: timeoutMs,
     circuitBreaker: { failureThreshold: 3, cooldown: COOLDOWN_MS },
-    onStoreError: policy === "fallback" ? { fallback: memoryStore() } : policy,
+    onStoreError: policy === "fallback" ? { fallback: memoryStore(), share: FALLBACK_LIMIT / LIMIT } : policy,
     onDecision: (event) => events.push(event),
   });
   return { policy, limiter, events, timeoutMs, fallbackUsed: 0 };
@@ -62,11 +64,11 @@ export function expectPolicy(s: Subject, { decision, ms }: Timed, reason: "store
       expect(decision).toMatchObject({ allowed: false, retryAfterMs: 1000 });
       break;
     case "fallback":
-      // The fallback memory store counts every degraded decision on its own, exactly.
+      // The fallback memory store counts every degraded decision on its own, exactly, against its share.
       s.fallbackUsed++;
       expect(decision).toMatchObject({
-        allowed: s.fallbackUsed <= LIMIT,
-        remaining: Math.max(0, LIMIT - s.fallbackUsed),
+        allowed: s.fallbackUsed <= FALLBACK_LIMIT,
+        remaining: Math.max(0, FALLBACK_LIMIT - s.fallbackUsed),
       });
       break;
   }

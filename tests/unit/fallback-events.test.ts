@@ -11,7 +11,7 @@ describe("fallback store and the hooks", () => {
     store.mode = "fail";
     const limiter = createRateLimiter({
       store,
-      rules: [fixedWindow({ limit: 2, window: "1m" })],
+      rules: [fixedWindow({ limit: 20, window: "1m" })],
       clock: () => 0,
       onStoreError: { fallback: memoryStore() },
       circuitBreaker: { failureThreshold: 1, cooldown: "1m" },

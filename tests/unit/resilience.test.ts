@@ -111,11 +111,12 @@ describe("fallback store", () => {
     const store = flakyStore();
     const limiter = createRateLimiter({
       store,
-      rules: [fixedWindow({ limit: 2, window: "1m" })],
+      rules: [fixedWindow({ limit: 20, window: "1m" })],
       clock: () => 0,
       onStoreError: { fallback: memoryStore() },
     });
-    expect(limiter.config).toMatchObject({ onStoreError: "fallback", fallbackStore: "memory" });
+    expect(limiter.config).toMatchObject({ onStoreError: "fallback", fallbackStore: "memory", fallbackShare: 0.1 });
+    // The fallback admits its default share of the quota in this isolate: 0.1 × 20 = 2.
     store.mode = "fail";
     const decisions = [await limiter.limit("k"), await limiter.limit("k"), await limiter.limit("k")];
     expect(decisions.map((d) => [d.allowed, d.degraded, d.reason])).toEqual([
@@ -131,7 +132,7 @@ describe("fallback store", () => {
     store.mode = "hang";
     const limiter = createRateLimiter({
       store,
-      rules: [fixedWindow({ limit: 2, window: "1m" })],
+      rules: [fixedWindow({ limit: 20, window: "1m" })],
       timeout: 100,
       onStoreError: { fallback: memoryStore() },
     });
