@@ -57,9 +57,15 @@ export function deniedBody(
     detail:
       decision.reason === "exceeds-capacity"
         ? "This request costs more than the quota allows at once; it can never succeed as it is."
-        : `Quota exceeded; retry in ${retryAfter ?? "a few"} seconds.`,
+        : `Quota exceeded; retry in ${seconds(retryAfter)}.`,
     "violated-policies": decision.rules.filter((r) => !r.allowed).map((r) => r.name),
   };
+}
+
+/** `"1 second"`, `"40 seconds"`; `"a few seconds"` when the wait is unknown. */
+function seconds(retryAfter: string | undefined): string {
+  if (retryAfter === undefined) return "a few seconds";
+  return retryAfter === "1" ? "1 second" : `${retryAfter} seconds`;
 }
 
 /** The 400 an adapter answers (with `missingKey: "deny"`) when a request carries no identity to limit by. */
