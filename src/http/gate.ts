@@ -89,12 +89,15 @@ export function createGate<A extends unknown[], E>(options: GateOptions<A, E>, s
   const { key, missingKey = "shared", cost = 1, format = "draft-8", onDecision } = options ?? {};
   const { limiter, built, defaultKey } = setup;
   const problems = [...(setup.problems ?? [])];
-  const isFunction = (value: unknown) => value === undefined || typeof value === "function";
-  const build = built && typeof limiter === "function" ? oncePerEnv(limiter, built.envOf) : undefined;
+  const absentOrFunction = (value: unknown) => value === undefined || typeof value === "function";
+  type Build = (arg: unknown) => RateLimiter;
+  const build = built && typeof limiter === "function" ? oncePerEnv(limiter as Build, built.envOf as Build) : undefined;
   if (!build && typeof (limiter as RateLimiter | undefined)?.limit !== "function") {
-    problems.push(`limiter must be a limiter from createRateLimiter()${built ? " or a function that returns one" : ""}`);
+    problems.push(
+      `limiter must be a limiter from createRateLimiter()${built ? " or a function that returns one" : ""}`,
+    );
   }
-  if (!isFunction(key)) problems.push("key must be a function of the request");
+  if (!absentOrFunction(key)) problems.push("key must be a function of the request");
   if (!MISSING_KEY_POLICIES.includes(missingKey)) {
     problems.push(`missingKey must be "shared", "deny" or "skip", got ${JSON.stringify(missingKey)}`);
   }
@@ -104,10 +107,10 @@ export function createGate<A extends unknown[], E>(options: GateOptions<A, E>, s
   if (!HEADER_FORMATS.includes(format)) {
     problems.push(`format must be one of ${HEADER_FORMATS.join(", ")}, got ${JSON.stringify(format)}`);
   }
-  if (!isFunction(onDecision)) problems.push("onDecision must be a function");
+  if (!absentOrFunction(onDecision)) problems.push("onDecision must be a function");
   if (problems.length > 0) throw new ConfigError(problems.map((problem) => `${setup.where}: ${problem}`));
 
-  const limiterOf = (args: A): RateLimiter => (build ? build(built!.argOf(...args) as never) : limiter) as RateLimiter;
+  const limiterOf = (args: A) => (build ? build(built?.argOf(...args)) : (limiter as RateLimiter));
   const keyOf =
     key && setup.keyFallsBack ? async (...args: A) => (await key(...args)) ?? defaultKey(...args) : (key ?? defaultKey);
   const sharedKey = setup.sharedKey ?? "unknown";
