@@ -68,14 +68,16 @@ function seconds(retryAfter: string | undefined): string {
   return retryAfter === "1" ? "1 second" : `${retryAfter} seconds`;
 }
 
+/** The problem body of `missingKeyResponse`, for adapters that build their own response (Lambda proxy results). */
+export const MISSING_KEY_BODY = {
+  title: "Bad Request",
+  status: 400,
+  detail: "The request carries no client identity to rate limit by.",
+} as const;
+
 /** The 400 an adapter answers (with `missingKey: "deny"`) when a request carries no identity to limit by. */
 export function missingKeyResponse(): Response {
-  const body = {
-    title: "Bad Request",
-    status: 400,
-    detail: "The request carries no client identity to rate limit by.",
-  };
-  return new Response(JSON.stringify(body), {
+  return new Response(JSON.stringify(MISSING_KEY_BODY), {
     status: 400,
     headers: { "Content-Type": "application/problem+json", "Cache-Control": "no-store" },
   });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { type DeniedBody, deniedBody } from "../../src/http/responses.ts";
 import {
   clientIp,
   concurrency,
@@ -12,7 +13,6 @@ import {
   parseDuration,
   rateLimitHeaders,
 } from "../../src/index.ts";
-import { type DeniedBody, deniedBody } from "../../src/http/responses.ts";
 import { memoryStore } from "../../src/stores/memory.ts";
 
 async function decisions(): Promise<{ allowed: Decision; denied: Decision }> {
@@ -106,7 +106,8 @@ describe("deniedResponse", () => {
     expect(response.headers.get("Retry-After")).toBe("1");
     expect(((await response.json()) as DeniedBody).detail).toBe("Quota exceeded; retry in 1 second.");
     const rules = [{ name: "second", allowed: false }];
-    const body = (retryAfter: string | undefined) => deniedBody({ degraded: false, reason: "limited", rules }, retryAfter);
+    const body = (retryAfter: string | undefined) =>
+      deniedBody({ degraded: false, reason: "limited", rules }, retryAfter);
     expect(body("2").detail).toBe("Quota exceeded; retry in 2 seconds.");
     expect(body("10").detail).toBe("Quota exceeded; retry in 10 seconds.");
     expect(body(undefined).detail).toBe("Quota exceeded; retry in a few seconds.");
