@@ -1,2 +1,3 @@
 // edgelimit/hono: a Hono middleware. `hono` is imported for types only, so nothing of it is bundled from here.
-export { type MissingKeyPolicy, type RateLimiterOptions, rateLimiter } from "./rate-limiter.ts";
+export type { MissingKeyPolicy } from "../src/http/gate.ts";
+export { type HonoRateLimitOptions, type RateLimiterOptions, rateLimiter } from "./rate-limiter.ts";

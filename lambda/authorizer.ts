@@ -1,5 +1,5 @@
-import { ConfigError } from "../src/errors.ts";
-import type { HeaderFormat } from "../src/http/headers.ts";
+import type { Decision } from "../src/decision.ts";
+import { createGate, type GateOptions, type MissingKeyPolicy } from "../src/http/gate.ts";
 import type { RateLimiter } from "../src/limiter.ts";
 import { decisionContext } from "./context.ts";
 import type {
@@ -11,7 +11,7 @@ import type {
   SimpleResult,
   TokenAuthorizerEvent,
 } from "./events.ts";
-import { hashKey, type MissingKeyPolicy, sourceIpKey, UNKNOWN_CLIENT_KEY, unauthorized } from "./keys.ts";
+import { hashKey, ipv6PrefixProblems, sourceIpKey, UNKNOWN_CLIENT_KEY, unauthorized } from "./keys.ts";
 
 /**
  * How an HTTP API (payload 2.0) authorizer answers:
@@ -32,13 +32,18 @@ export interface Authenticated {
   context?: AuthorizerContext;
 }
 
-export interface AuthorizerOptions {
+type Args = [event: AuthorizerEvent, auth?: Authenticated];
+
+export interface LambdaAuthorizerOptions
+  extends Omit<GateOptions<Args, { event: AuthorizerEvent }>, "missingKey" | "cost"> {
   /** The limiter; create it once per container, at module scope. */
   limiter: RateLimiter;
   /**
-   * The rate-limit key of a request. Default: `ip:<sourceIp>` for REST `REQUEST` and HTTP API events,
-   * `token:sha256:<hex>` of the token for `TOKEN` events (which carry no IP). Returning `undefined` falls
-   * back to that default. Never return a raw credential: pass it through `hashKey`.
+   * The rate-limit key of a request. Default: `ip:<sourceIp>` for REST `REQUEST` and HTTP API events; for `TOKEN`
+   * events (which carry no IP) `token:sha256:<hex>` of the token, but only once `authenticate` accepted it:
+   * without `authenticate` or a key from here, a `TOKEN` event is refused with 401, because an unverified token
+   * is whatever the caller invents. Returning `undefined` falls back to the default. Never return a raw
+   * credential: pass it through `hashKey`.
    */
   key?: (event: AuthorizerEvent) => string | undefined | Promise<string | undefined>;
   /**
@@ -50,16 +55,25 @@ export interface AuthorizerOptions {
   ) => Authenticated | boolean | undefined | Promise<Authenticated | boolean | undefined>;
   /** How HTTP API payload 2.0 events are answered (default `"simple"`). */
   httpApiMode?: HttpApiMode;
-  /** RateLimit header format for the `rl_ratelimit*` context values (default `"draft-8"`). */
-  format?: HeaderFormat;
+  /** Units a request uses: a whole number ≥ 0, or a function of the event that returns one (default 1). */
+  cost?: number | ((event: AuthorizerEvent) => number);
   /**
-   * No key from `key`/`authenticate` and no valid `sourceIp`: `"shared"` (default) limits all such requests
-   * together under `ip:unknown`; `"unauthorized"` answers 401.
+   * No key from `key`/`authenticate` and no valid `sourceIp` (default `"shared"`): `"shared"` limits all such
+   * requests together under `ip:unknown`; `"deny"` answers 401; `"skip"` allows them unlimited.
+   * `"unauthorized"` is the old name of `"deny"`.
    */
-  missingKey?: MissingKeyPolicy;
+  missingKey?: MissingKeyPolicy | "unauthorized";
   /** IPv6 client addresses are keyed by this prefix length, in bits (default 56). */
   ipv6Prefix?: number;
+  /**
+   * Runs after every decision (analytics, logs); awaited before the authorizer answers, since Lambda may freeze
+   * the container right after. Errors it throws are ignored.
+   */
+  onDecision?: (event: { event: AuthorizerEvent; key: string; decision: Decision }) => unknown;
 }
+
+/** @deprecated Renamed `LambdaAuthorizerOptions`. */
+export type AuthorizerOptions = LambdaAuthorizerOptions;
 
 /** The result for an event: the IAM form for REST (and HTTP API `"iam"`), a simple response otherwise. */
 export type AuthorizerResult = PolicyResult | SimpleResult;
@@ -75,49 +89,51 @@ const CONTEXT_KEY = /^[A-Za-z0-9_]+$/;
  * gateway response maps `ACCESS_DENIED` to 429, as `template.yaml` does for REST); auth failure → 401.
  * The policy's resource is the whole stage (`arn:…:{apiId}/{stage}/*`). Turn authorizer caching off
  * (`ReauthorizeEvery: 0`): a cached Allow would skip the limiter for up to 300 s by default.
+ * Bad options throw a `ConfigError` here.
  */
-export function createAuthorizer(options: AuthorizerOptions): AuthorizerHandler {
-  const { limiter, key, authenticate } = options;
-  const mode = options.httpApiMode ?? "simple";
-  const missingKey = options.missingKey ?? "shared";
-  const problems: string[] = [];
-  if (typeof limiter?.limit !== "function") problems.push("[lambda] createAuthorizer: limiter must be a RateLimiter");
-  if (!MODES.includes(mode)) problems.push(`[lambda] createAuthorizer: httpApiMode must be one of ${MODES.join(", ")}`);
-  if (missingKey !== "shared" && missingKey !== "unauthorized") {
-    problems.push('[lambda] createAuthorizer: missingKey must be "shared" or "unauthorized"');
-  }
+export function createAuthorizer(options: LambdaAuthorizerOptions): AuthorizerHandler {
+  const { limiter, authenticate, format } = options ?? ({} as LambdaAuthorizerOptions);
+  const mode = options?.httpApiMode ?? "simple";
+  const asked = options?.missingKey ?? "shared";
+  const missingKey: MissingKeyPolicy = asked === "unauthorized" ? "deny" : asked;
+  const problems = ipv6PrefixProblems(options?.ipv6Prefix);
+  if (!MODES.includes(mode)) problems.push(`httpApiMode must be one of ${MODES.join(", ")}`);
   if (limiter?.config?.rules.some((rule) => rule.algorithm === "concurrency")) {
     problems.push(
-      "[lambda] createAuthorizer: an authorizer cannot see when a request ends, so it could never release a concurrency lease; limit concurrency in the backend with withRateLimit",
+      "an authorizer cannot see when a request ends, so it could never release a concurrency lease; limit concurrency in the backend with withRateLimit",
     );
   }
-  if (problems.length > 0) throw new ConfigError(problems);
-
-  async function keyOf(event: AuthorizerEvent, auth: Authenticated | undefined): Promise<string> {
-    const chosen = (await key?.(event)) ?? auth?.key ?? (await defaultKey(event, options.ipv6Prefix));
-    if (chosen !== undefined && chosen !== "") return chosen;
-    if (missingKey === "unauthorized") throw unauthorized();
-    return UNKNOWN_CLIENT_KEY;
-  }
+  const gate = createGate<Args, { event: AuthorizerEvent }>(
+    { ...options, missingKey },
+    {
+      where: "[lambda] createAuthorizer",
+      limiter,
+      defaultKey: async (event, auth) => auth?.key ?? (await defaultKey(event, !!authenticate, options.ipv6Prefix)),
+      keyFallsBack: true,
+      sharedKey: UNKNOWN_CLIENT_KEY,
+      eventOf: (event) => ({ event }),
+      problems,
+    },
+  );
 
   return async function authorizer(event: AuthorizerEvent): Promise<AuthorizerResult> {
     const arn = arnOf(event);
     const verdict = authenticate ? await authenticate(event) : undefined;
     if (verdict === false) throw unauthorized();
     const auth = typeof verdict === "object" ? verdict : undefined;
-    const rateKey = await keyOf(event, auth);
-    const decision = await limiter.limit(rateKey);
-    const context = { ...checkedContext(auth?.context), ...decisionContext(decision, options.format) };
+    const passage = await gate(undefined, event, auth);
+    const { decision } = passage;
+    if (!decision && passage.refused) throw unauthorized();
+    const allowed = decision?.allowed ?? true;
+    const context = { ...checkedContext(auth?.context), ...(decision ? decisionContext(decision, format) : {}) };
     if (isHttpApi(event) && mode !== "iam") {
-      return { isAuthorized: mode === "allow-with-context" || decision.allowed, context };
+      return { isAuthorized: mode === "allow-with-context" || allowed, context };
     }
     return {
-      principalId: auth?.principalId ?? rateKey,
+      principalId: auth?.principalId ?? (decision ? passage.key : UNKNOWN_CLIENT_KEY),
       policyDocument: {
         Version: "2012-10-17",
-        Statement: [
-          { Action: "execute-api:Invoke", Effect: decision.allowed ? "Allow" : "Deny", Resource: stageWildcard(arn) },
-        ],
+        Statement: [{ Action: "execute-api:Invoke", Effect: allowed ? "Allow" : "Deny", Resource: stageWildcard(arn) }],
       },
       context,
     };
@@ -137,10 +153,19 @@ function arnOf(event: AuthorizerEvent): string {
   return arn;
 }
 
-/** The default key: `ip:<sourceIp>`, or `token:<hash>` for TOKEN events; `undefined` when there is none. */
-async function defaultKey(event: AuthorizerEvent, ipv6Prefix: number | undefined): Promise<string | undefined> {
+/**
+ * The default key: `ip:<sourceIp>`, or `token:<hash>` for a TOKEN event that `authenticate` accepted; `undefined`
+ * when there is none. A TOKEN event nobody verified is refused (401): its token is whatever the caller invents, so
+ * keying by it would give every invented token a fresh quota.
+ */
+async function defaultKey(
+  event: AuthorizerEvent,
+  authenticated: boolean,
+  ipv6Prefix: number | undefined,
+): Promise<string | undefined> {
   if (isHttpApi(event)) return sourceIpKey(event.requestContext?.http?.sourceIp, ipv6Prefix);
   if (event.type === "TOKEN") {
+    if (!authenticated) throw unauthorized();
     return event.authorizationToken ? `token:${await hashKey(event.authorizationToken)}` : undefined;
   }
   return sourceIpKey(event.requestContext?.identity?.sourceIp, ipv6Prefix);

@@ -1,9 +1,6 @@
 import { ipKey } from "../src/http/identity.ts";
 import type { StringMap } from "./events.ts";
 
-/** What to do when no key can be found (no `key()` answer and no valid `sourceIp`). */
-export type MissingKeyPolicy = "shared" | "unauthorized";
-
 /**
  * The bucket every request without a usable client address shares under `missingKey: "shared"`. API Gateway
  * always sets `sourceIp` on real traffic; the console's test invoke sends `test-invoke-source-ip` or nothing.
@@ -26,6 +23,12 @@ export function sourceIpKey(address: string | null | undefined, ipv6Prefix?: num
   if (typeof address !== "string") return undefined;
   const normalized = ipKey(address, ipv6Prefix);
   return normalized === undefined ? undefined : `ip:${normalized}`;
+}
+
+/** The problems of an `ipv6Prefix` option (a whole number of bits from 1 to 128), for a `ConfigError`. */
+export function ipv6PrefixProblems(ipv6Prefix: number | undefined): string[] {
+  if (ipv6Prefix === undefined || (Number.isInteger(ipv6Prefix) && ipv6Prefix >= 1 && ipv6Prefix <= 128)) return [];
+  return [`ipv6Prefix must be a whole number of bits from 1 to 128, got ${JSON.stringify(ipv6Prefix)}`];
 }
 
 /** A header's value, whatever the case of its name; `undefined` when absent or the map is `null`. */

@@ -1,22 +1,22 @@
+import type { Decision } from "../src/decision.ts";
 import { ConfigError } from "../src/errors.ts";
-import { type HeaderFormat, rateLimitHeaders } from "../src/http/headers.ts";
-import { deniedBody } from "../src/http/responses.ts";
+import { createGate, type GateOptions } from "../src/http/gate.ts";
+import { deniedBody, MISSING_KEY_BODY } from "../src/http/responses.ts";
 import type { RateLimiter } from "../src/limiter.ts";
 import { readContext } from "./context.ts";
 import type { ProxyEvent, ProxyEventV2, ProxyResult, ProxyResultV1, ProxyResultV2Structured } from "./events.ts";
-import { sourceIpKey, UNKNOWN_CLIENT_KEY } from "./keys.ts";
+import { ipv6PrefixProblems, sourceIpKey, UNKNOWN_CLIENT_KEY } from "./keys.ts";
 
-export interface RateLimitOptions<E extends ProxyEvent> {
+export interface LambdaRateLimitOptions<E extends ProxyEvent> extends GateOptions<[event: E], { event: E }> {
   /** The limiter; create it once per container, at module scope. */
   limiter: RateLimiter;
   /**
    * The rate-limit key (default `ip:<sourceIp>`: `requestContext.identity.sourceIp` for REST,
    * `requestContext.http.sourceIp` for HTTP API). `undefined` falls back to that default; requests with
-   * neither share the `ip:unknown` bucket. Never return a raw credential: pass it through `hashKey`.
+   * neither go by `missingKey` (`"shared"`: the `ip:unknown` bucket). Never return a raw credential: pass it
+   * through `hashKey`.
    */
   key?: (event: E) => string | undefined | Promise<string | undefined>;
-  /** RateLimit header format (default `"draft-8"`). */
-  format?: HeaderFormat;
   /** IPv6 client addresses are keyed by this prefix length, in bits (default 56). */
   ipv6Prefix?: number;
   /**
@@ -25,7 +25,15 @@ export interface RateLimitOptions<E extends ProxyEvent> {
    * headers on otherwise. Default `false`. Only for routes whose authorizer you control.
    */
   trustAuthorizer?: boolean;
+  /**
+   * Runs after every decision the limiter made (analytics, logs), alongside the handler; awaited before the
+   * result is returned, since Lambda may freeze the container right after. Errors it throws are ignored.
+   */
+  onDecision?: (event: { event: E; key: string; decision: Decision }) => unknown;
 }
+
+/** @deprecated Renamed `LambdaRateLimitOptions`. */
+export type RateLimitOptions<E extends ProxyEvent> = LambdaRateLimitOptions<E>;
 
 /** A proxy handler; `context` is Lambda's context object, passed through untouched. */
 export type ProxyHandler<E extends ProxyEvent, R extends ProxyResult = ProxyResult> = (
@@ -35,26 +43,37 @@ export type ProxyHandler<E extends ProxyEvent, R extends ProxyResult = ProxyResu
 
 const isV2 = (event: ProxyEvent): event is ProxyEventV2 => event.version === "2.0";
 
+interface Verdict {
+  readonly headers: Record<string, string>;
+  readonly denied?: ProxyResultV1;
+  readonly release?: (() => Promise<void>) | undefined;
+}
+
 /**
  * Wraps a Lambda proxy handler (REST payload 1.0 or HTTP API payload 2.0): a limited request gets 429
  * (503 when the store failed and the policy denied) with `Retry-After`, RateLimit headers and an
  * `application/problem+json` body, without running the handler; an allowed one runs it and gets the
  * RateLimit headers added to its result (in `headers`, replacing any same-named header in any case,
  * and removed from `multiValueHeaders`). A v2 result without `statusCode` is turned into the 200 JSON
- * response API Gateway would have made of it, so that the headers can be added.
+ * response API Gateway would have made of it, so that the headers can be added. Bad options throw a
+ * `ConfigError` here.
  */
 export function withRateLimit<E extends ProxyEvent>(
   handler: ProxyHandler<E>,
-  options: RateLimitOptions<E>,
+  options: LambdaRateLimitOptions<E>,
 ): ProxyHandler<E, ProxyResultV1 | ProxyResultV2Structured> {
-  const { limiter, key, format } = options;
   if (typeof handler !== "function") throw new ConfigError(["[lambda] withRateLimit: handler must be a function"]);
-  if (typeof limiter?.limit !== "function")
-    throw new ConfigError(["[lambda] withRateLimit: limiter must be a RateLimiter"]);
+  const gate = createGate(options, {
+    where: "[lambda] withRateLimit",
+    limiter: options?.limiter,
+    defaultKey: (event) => defaultKey(event, options.ipv6Prefix),
+    keyFallsBack: true,
+    sharedKey: UNKNOWN_CLIENT_KEY,
+    eventOf: (event) => ({ event }),
+    problems: ipv6PrefixProblems(options?.ipv6Prefix),
+  });
 
-  async function decide(
-    event: E,
-  ): Promise<{ headers: Record<string, string>; denied?: ProxyResultV1; release?: () => Promise<void> }> {
+  async function decide(event: E, background: (promise: Promise<unknown>) => void): Promise<Verdict> {
     const verdict = options.trustAuthorizer ? readContext(event.requestContext?.authorizer) : undefined;
     if (verdict !== undefined) {
       const headers = { ...verdict.headers };
@@ -67,22 +86,29 @@ export function withRateLimit<E extends ProxyEvent>(
       );
       return { headers, denied: problem(body, headers) };
     }
-    const rateKey = (await key?.(event)) ?? defaultKey(event, options.ipv6Prefix) ?? UNKNOWN_CLIENT_KEY;
-    const decision = await limiter.limit(rateKey);
-    const headers = rateLimitHeaders(decision, format);
-    if (decision.allowed) return decision.release ? { headers, release: decision.release } : { headers };
+    const passage = await gate(background, event);
+    const { decision } = passage;
+    if (!decision) return passage.refused ? { headers: {}, denied: problem(MISSING_KEY_BODY, {}) } : { headers: {} };
+    const { headers } = passage;
+    if (decision.allowed) return { headers, release: passage.release };
     return { headers, denied: problem(deniedBody(decision, headers["Retry-After"]), headers) };
   }
 
   return async function rateLimited(event: E, context?: unknown) {
-    const { headers, denied, release } = await decide(event);
-    if (denied) return denied;
+    // onDecision runs alongside the handler and is awaited before the result goes back (the container may freeze).
+    const pending: Promise<unknown>[] = [];
     try {
-      return addHeaders(await handler(event, context), headers, isV2(event));
+      const { headers, denied, release } = await decide(event, (promise) => pending.push(promise));
+      if (denied) return denied;
+      try {
+        return addHeaders(await handler(event, context), headers, isV2(event));
+      } finally {
+        // A Lambda result is complete when the handler returns, and the container may freeze right after:
+        // the lease goes back before the response does. A failed release is ignored (the lease expires).
+        await release?.();
+      }
     } finally {
-      // A Lambda result is complete when the handler returns, and the container may freeze right after:
-      // the lease goes back before the response does. A failed release is ignored (the lease expires).
-      await release?.().catch(() => {});
+      await Promise.all(pending);
     }
   };
 }
@@ -92,7 +118,7 @@ function defaultKey(event: ProxyEvent, ipv6Prefix: number | undefined): string |
   return sourceIpKey(ip, ipv6Prefix);
 }
 
-function problem(body: ReturnType<typeof deniedBody>, headers: Record<string, string>): ProxyResultV1 {
+function problem(body: { readonly status: number }, headers: Record<string, string>): ProxyResultV1 {
   return {
     statusCode: body.status,
     headers: { ...headers, "Content-Type": "application/problem+json", "Cache-Control": "no-store" },

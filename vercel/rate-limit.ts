@@ -1,39 +1,26 @@
 import type { Decision } from "../src/decision.ts";
-import { type HeaderFormat, rateLimitHeaders } from "../src/http/headers.ts";
+import { createGate, type Gate, type GateOptions } from "../src/http/gate.ts";
 import { clientIp } from "../src/http/identity.ts";
 import { deniedResponse, missingKeyResponse } from "../src/http/responses.ts";
 import type { RateLimiter } from "../src/limiter.ts";
-
-/** What `rateLimit` does with a request whose key cannot be found (no `x-real-ip`, or `key` returned nothing). */
-export type MissingKeyPolicy = "shared" | "deny" | "skip";
 
 /** The part of a Fetch `Request` the helper reads; a Next.js `NextRequest` fits too. */
 export interface VercelRequest {
   readonly headers: { get(name: string): string | null };
 }
 
-export interface RateLimitOptions<R extends VercelRequest = Request> {
+export interface VercelRateLimitOptions<R extends VercelRequest = Request>
+  extends GateOptions<[request: R], { request: R }> {
   /** The limiter. Create it once, outside the middleware function, so its connections and caches are reused. */
   limiter: RateLimiter;
   /**
    * The key of a request. Default: the client IP from Vercel's `x-real-ip` (then the first hop of
    * `x-vercel-forwarded-for` / `x-forwarded-for`, which Vercel overwrites), IPv6 by /56 prefix.
    * Prefer an authenticated principal (user id, API key) when there is one. Return `undefined` when there is
-   * none; `missingKey` then decides.
+   * none; `missingKey` then decides. Vercel sets `x-real-ip` on every request from the Internet, so only local
+   * (`next dev`) or internal requests lack it.
    */
   key?: (request: R) => string | undefined | Promise<string | undefined>;
-  /** Units this request uses, a whole number ≥ 0 (default 1). */
-  cost?: number | ((request: R) => number);
-  /**
-   * Without a key (default `"shared"`):
-   * - `"shared"`: all such requests share one bucket, `"unknown"`. Vercel sets `x-real-ip` on every request
-   *   from the Internet, so these are local (`next dev`) or internal requests.
-   * - `"deny"`: answer 400 (fail closed).
-   * - `"skip"`: let the request through unlimited, with no headers.
-   */
-  missingKey?: MissingKeyPolicy;
-  /** RateLimit header syntax (default `"draft-8"`). */
-  format?: HeaderFormat;
   /**
    * The platform's `waitUntil`: `event.waitUntil.bind(event)` in Next.js middleware, or `waitUntil` from
    * `@vercel/functions` in Routing Middleware. `onDecision` then runs off the response path.
@@ -45,6 +32,9 @@ export interface RateLimitOptions<R extends VercelRequest = Request> {
    */
   onDecision?: (event: { request: R; key: string; decision: Decision }) => unknown;
 }
+
+/** @deprecated Renamed `VercelRateLimitOptions`. */
+export type RateLimitOptions<R extends VercelRequest = Request> = VercelRateLimitOptions<R>;
 
 /** What `rateLimit` answers. */
 export interface RateLimitResult {
@@ -69,55 +59,37 @@ export interface RateLimitResult {
 
 const nothing = () => Promise.resolve();
 
-const FORMATS: readonly HeaderFormat[] = ["draft-8", "draft-7", "draft-6", "legacy"];
+/** The gate for Vercel's options; throws a `ConfigError` for bad ones. */
+export function vercelGate<R extends VercelRequest>(options: VercelRateLimitOptions<R>, where: string): Gate<[R]> {
+  return createGate(options, {
+    where: `[vercel] ${where}`,
+    limiter: options?.limiter,
+    defaultKey: (request) => clientIp(request, { platform: "vercel" }),
+    eventOf: (request) => ({ request }),
+  });
+}
 
 /**
  * Rate-limits one request in Next.js `middleware.ts` / `proxy.ts` or Vercel Routing Middleware, with Fetch
  * APIs only. Returns the denial `Response` when the request must stop (429 `application/problem+json` with
- * `Retry-After` and RateLimit headers; 503 when the store failed and the limiter's policy is `"deny"`), and
- * otherwise the headers to add to the response that continues.
+ * `Retry-After` and RateLimit headers; 503 when the store failed and the limiter's policy is `"deny"`; 400 for
+ * a request without a key under `missingKey: "deny"`), and otherwise the headers to add to the response that
+ * continues. Bad options reject with a `ConfigError`.
  */
 export async function rateLimit<R extends VercelRequest = Request>(
   request: R,
-  options: RateLimitOptions<R>,
+  options: VercelRateLimitOptions<R>,
 ): Promise<RateLimitResult> {
-  const { limiter, format = "draft-8", missingKey = "shared" } = options ?? ({} as RateLimitOptions<R>);
-  if (typeof limiter?.limit !== "function") {
-    throw new TypeError("[edgelimit] [vercel] rateLimit: options.limiter must be a limiter from createRateLimiter()");
+  const passage = await vercelGate(options, "rateLimit")(options.waitUntil, request);
+  const { decision } = passage;
+  if (!decision) {
+    const response = passage.refused ? missingKeyResponse() : undefined;
+    return { decision, key: undefined, headers: {}, response, release: nothing };
   }
-  if (!["shared", "deny", "skip"].includes(missingKey)) {
-    throw new TypeError(
-      `[edgelimit] [vercel] missingKey must be "shared", "deny" or "skip", got ${String(missingKey)}`,
-    );
-  }
-  if (!FORMATS.includes(format)) {
-    throw new TypeError(`[edgelimit] [vercel] format must be one of ${FORMATS.join(", ")}, got ${String(format)}`);
-  }
-  let key = await (options.key ? options.key(request) : clientIp(request, { platform: "vercel" }));
-  if (key === undefined || key === "") {
-    if (missingKey === "skip") {
-      return { decision: undefined, key: undefined, headers: {}, response: undefined, release: nothing };
-    }
-    if (missingKey === "deny") {
-      return { decision: undefined, key: undefined, headers: {}, response: missingKeyResponse(), release: nothing };
-    }
-    key = "unknown";
-  }
-  const cost = typeof options.cost === "function" ? options.cost(request) : (options.cost ?? 1);
-  const decision = await limiter.limit(key, { cost });
-  const { onDecision, waitUntil } = options;
-  if (onDecision) {
-    const event = { request, key, decision };
-    const work = Promise.resolve()
-      .then(() => onDecision(event))
-      .catch(() => {});
-    if (waitUntil) waitUntil(work);
-    else await work;
-  }
-  const headers = rateLimitHeaders(decision, format);
+  const { key, headers } = passage;
   if (!decision.allowed) {
-    return { decision, key, headers, response: deniedResponse(decision, { format }), release: nothing };
+    const response = deniedResponse(decision, options.format ? { format: options.format } : {});
+    return { decision, key, headers, response, release: nothing };
   }
-  const { release } = decision;
-  return { decision, key, headers, response: undefined, release: release ? () => release().catch(() => {}) : nothing };
+  return { decision, key, headers, response: undefined, release: passage.release ?? nothing };
 }

@@ -1,5 +1,6 @@
-import { releaseWhenDone } from "../src/http/release.ts";
-import { type RateLimitOptions, rateLimit, type VercelRequest } from "./rate-limit.ts";
+import { ConfigError } from "../src/errors.ts";
+import { serve } from "../src/http/fetch-gate.ts";
+import { type VercelRateLimitOptions, type VercelRequest, vercelGate } from "./rate-limit.ts";
 
 /** A route handler: Next.js App Router (`export const GET = …`) or a Vercel Function's Fetch handler. */
 export type RouteHandler<R extends VercelRequest, A extends unknown[]> = (
@@ -9,7 +10,8 @@ export type RouteHandler<R extends VercelRequest, A extends unknown[]> = (
 
 /**
  * Wraps a route handler with a rate limit: a denied request gets the 429 (or 503, 400) of `rateLimit` and
- * never reaches the handler; an allowed one gets the handler's response with RateLimit headers.
+ * never reaches the handler; an allowed one gets the handler's response with RateLimit headers. Bad options
+ * throw a `ConfigError` here.
  *
  * Unlike middleware, the wrapper sees the end of the response, so concurrency rules bound what is really in
  * flight: the leases are given back once the response body has been sent to the end (or the client went
@@ -18,24 +20,13 @@ export type RouteHandler<R extends VercelRequest, A extends unknown[]> = (
  */
 export function withRateLimit<R extends VercelRequest = Request, A extends unknown[] = unknown[]>(
   handler: RouteHandler<R, A>,
-  options: RateLimitOptions<R>,
+  options: VercelRateLimitOptions<R>,
 ): (request: R, ...rest: A) => Promise<Response> {
-  if (typeof handler !== "function")
-    throw new TypeError("[edgelimit] [vercel] withRateLimit: handler must be a function");
-  const background = options?.waitUntil ?? ((promise: Promise<unknown>) => void promise);
+  if (typeof handler !== "function") throw new ConfigError(["[vercel] withRateLimit: handler must be a function"]);
+  const gate = vercelGate(options, "withRateLimit");
+  const background = options.waitUntil ?? ((promise: Promise<unknown>) => void promise);
   return async (request, ...rest) => {
-    const result = await rateLimit(request, options);
-    if (result.response) return result.response;
-    let response: Response;
-    try {
-      response = await handler(request, ...rest);
-    } catch (error) {
-      background(result.release());
-      throw error;
-    }
-    // A copy has mutable headers (a response from fetch() has not).
-    const sent = new Response(response.body, response);
-    for (const [name, value] of Object.entries(result.headers)) sent.headers.set(name, value);
-    return result.decision?.leaseId ? releaseWhenDone(sent, result.release, background) : sent;
+    const passage = await gate(options.waitUntil, request);
+    return serve(passage, options.format, () => handler(request, ...rest), background);
   };
 }

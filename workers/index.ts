@@ -1,2 +1,8 @@
 // edgelimit/workers: rate limiting for a Worker's fetch handler.
-export { getDecision, type MissingKeyPolicy, type WithRateLimitOptions, withRateLimit } from "./with-rate-limit.ts";
+export type { MissingKeyPolicy } from "../src/http/gate.ts";
+export {
+  getDecision,
+  type WithRateLimitOptions,
+  type WorkersRateLimitOptions,
+  withRateLimit,
+} from "./with-rate-limit.ts";

@@ -1,37 +1,27 @@
 import type { Decision } from "../src/decision.ts";
-import { type HeaderFormat, rateLimitHeaders } from "../src/http/headers.ts";
+import { ConfigError } from "../src/errors.ts";
+import { serve } from "../src/http/fetch-gate.ts";
+import { createGate, type GateOptions } from "../src/http/gate.ts";
 import { clientIp } from "../src/http/identity.ts";
-import { releaseWhenDone } from "../src/http/release.ts";
-import { deniedResponse, missingKeyResponse } from "../src/http/responses.ts";
 import type { RateLimiter } from "../src/limiter.ts";
-import { oncePerEnv } from "../src/once-per-env.ts";
 
-/** What `withRateLimit` does with a request whose key cannot be found (no `CF-Connecting-IP`). */
-export type MissingKeyPolicy = "shared" | "deny" | "skip";
-
-export interface WithRateLimitOptions<Env> {
+export interface WorkersRateLimitOptions<Env>
+  extends GateOptions<[request: Request, env: Env], { request: Request; env: Env }> {
   /** The limiter, or a function of `env` that builds it (bindings exist per request); built once per env object. */
   limiter: RateLimiter | ((env: Env) => RateLimiter);
   /**
-   * The key of a request. Default: the client IP from `CF-Connecting-IP` (IPv6 by /56 prefix).
-   * Return `undefined` when there is none; `missingKey` then decides.
+   * The key of a request. Default: the client IP from `CF-Connecting-IP` (IPv6 by /56 prefix). Prefer an
+   * authenticated principal (user id, API key) when there is one. Return `undefined` when there is none;
+   * `missingKey` then decides. Cloudflare always sets `CF-Connecting-IP` on requests from the Internet, so only
+   * local or Worker-to-Worker requests lack it.
    */
   key?: (request: Request, env: Env) => string | undefined | Promise<string | undefined>;
-  /** Units a request uses (default 1). */
-  cost?: (request: Request, env: Env) => number;
-  /**
-   * Without a key (default `"shared"`):
-   * - `"shared"`: all such requests share one bucket, `"unknown"`. Cloudflare always sets `CF-Connecting-IP`
-   *   on requests from the Internet, so these are local or Worker-to-Worker requests.
-   * - `"deny"`: answer 400 without calling the handler.
-   * - `"skip"`: call the handler without limiting.
-   */
-  missingKey?: MissingKeyPolicy;
-  /** RateLimit header syntax (default `"draft-8"`). */
-  format?: HeaderFormat;
   /** Runs after every decision through `ctx.waitUntil`, off the response path (analytics, logs). Errors are ignored. */
-  onDecision?: (event: { request: Request; env: Env; key: string; decision: Decision }) => void | Promise<void>;
+  onDecision?: (event: { request: Request; env: Env; key: string; decision: Decision }) => unknown;
 }
+
+/** @deprecated Renamed `WorkersRateLimitOptions`. */
+export type WithRateLimitOptions<Env> = WorkersRateLimitOptions<Env>;
 
 const decisions = new WeakMap<Request, Decision>();
 
@@ -44,7 +34,7 @@ export function getDecision(request: Request): Decision | undefined {
  * Wraps an `ExportedHandler`'s `fetch` with a rate limit. Every response carries RateLimit headers; a denied
  * request gets a 429 `application/problem+json` with `Retry-After` (a 503 when the store failed and the
  * limiter's policy is `"deny"`) and never reaches the handler. Other handlers (`scheduled`, `queue`, …)
- * pass through unchanged.
+ * pass through unchanged. Bad options throw a `ConfigError` here.
  *
  * With concurrency rules, the request's leases are given back through `ctx.waitUntil` when the response is
  * done: once its body has been streamed to the end (or the client went away), at once for a response
@@ -52,77 +42,23 @@ export function getDecision(request: Request): Decision | undefined {
  */
 export function withRateLimit<Env = unknown, QueueMessage = unknown, CfHostMetadata = unknown>(
   handler: ExportedHandler<Env, QueueMessage, CfHostMetadata>,
-  options: WithRateLimitOptions<Env>,
+  options: WorkersRateLimitOptions<Env>,
 ): ExportedHandler<Env, QueueMessage, CfHostMetadata> {
-  const inner = handler.fetch;
-  if (typeof inner !== "function") throw new TypeError("[edgelimit] [workers] withRateLimit: the handler has no fetch");
-  const { format = "draft-8", missingKey = "shared" } = options;
-  if (!["shared", "deny", "skip"].includes(missingKey)) {
-    throw new TypeError(
-      `[edgelimit] [workers] missingKey must be "shared", "deny" or "skip", got ${String(missingKey)}`,
-    );
-  }
-  rateLimitHeaders(sampleDecision, format); // throws now for an unknown format, not on the first request
-  const limiterFor = perEnv(options.limiter);
-  const keyOf = options.key ?? ((request: Request) => clientIp(request, { platform: "cloudflare" }));
+  const inner = handler?.fetch;
+  if (typeof inner !== "function") throw new ConfigError(["[workers] withRateLimit: the handler has no fetch"]);
+  const gate = createGate(options, {
+    where: "[workers] withRateLimit",
+    limiter: options?.limiter,
+    built: { argOf: (_request: Request, env: Env) => env, envOf: (env: Env) => env },
+    defaultKey: (request) => clientIp(request, { platform: "cloudflare" }),
+    eventOf: (request, env) => ({ request, env }),
+  });
 
   const fetch: ExportedHandlerFetchHandler<Env, CfHostMetadata> = async (request, env, ctx) => {
-    let key = await keyOf(request, env);
-    if (key === undefined || key === "") {
-      if (missingKey === "skip") return inner.call(handler, request, env, ctx);
-      if (missingKey === "deny") return missingKeyResponse();
-      key = "unknown";
-    }
-    const decision = await limiterFor(env).limit(key, { cost: options.cost?.(request, env) ?? 1 });
-    const { onDecision } = options;
-    if (onDecision) {
-      const event = { request, env, key, decision };
-      ctx.waitUntil(
-        Promise.resolve()
-          .then(() => onDecision(event))
-          .catch(() => {}),
-      );
-    }
-    if (!decision.allowed) return deniedResponse(decision, { format });
-    decisions.set(request, decision);
-    const { release } = decision;
-    let response: Response;
-    try {
-      response = await inner.call(handler, request, env, ctx);
-    } catch (error) {
-      if (release) ctx.waitUntil(release().catch(() => {}));
-      throw error;
-    }
-    const sent = withHeaders(response, rateLimitHeaders(decision, format));
-    return release ? releaseWhenDone(sent, release, (p) => ctx.waitUntil(p)) : sent;
+    const background = (promise: Promise<unknown>) => ctx.waitUntil(promise);
+    const passage = await gate(background, request, env);
+    if (passage.decision?.allowed) decisions.set(request, passage.decision);
+    return serve(passage, options.format, () => inner.call(handler, request, env, ctx), background);
   };
   return { ...handler, fetch };
 }
-
-/** Builds the limiter once per env object (workerd passes the same env to every request of an isolate). */
-function perEnv<Env>(limiter: RateLimiter | ((env: Env) => RateLimiter)): (env: Env) => RateLimiter {
-  return typeof limiter === "function" ? oncePerEnv(limiter, (env) => env) : () => limiter;
-}
-
-function withHeaders(response: Response, headers: Record<string, string>): Response {
-  // A copy has mutable headers (a response from fetch() has not); a 101 keeps its WebSocket only as itself.
-  const target = response.status === 101 ? response : new Response(response.body, response);
-  try {
-    for (const [name, value] of Object.entries(headers)) target.headers.set(name, value);
-  } catch {
-    // An immutable 101: it goes out without RateLimit headers rather than failing the upgrade.
-  }
-  return target;
-}
-
-const sampleDecision: Decision = {
-  allowed: true,
-  limit: 1,
-  remaining: 1,
-  resetAt: 0,
-  retryAfterMs: 0,
-  reason: "allowed",
-  degraded: false,
-  now: 0,
-  rules: [],
-};

@@ -3,6 +3,9 @@ import type { Decision, RuleDecision } from "../decision.ts";
 /** Which RateLimit header fields to emit. `draft-8` is the current IETF syntax (named policies). */
 export type HeaderFormat = "draft-8" | "draft-7" | "draft-6" | "legacy";
 
+/** Every `HeaderFormat`, for checking an option. */
+export const HEADER_FORMATS: readonly HeaderFormat[] = ["draft-8", "draft-7", "draft-6", "legacy"];
+
 const CONCURRENT = ';qu="concurrent-requests"';
 const seconds = (ms: number) => Math.max(0, Math.ceil(ms / 1000));
 const windowSeconds = (rule: RuleDecision) => Math.max(1, seconds(rule.windowMs));

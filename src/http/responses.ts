@@ -57,19 +57,27 @@ export function deniedBody(
     detail:
       decision.reason === "exceeds-capacity"
         ? "This request costs more than the quota allows at once; it can never succeed as it is."
-        : `Quota exceeded; retry in ${retryAfter ?? "a few"} seconds.`,
+        : `Quota exceeded; retry in ${seconds(retryAfter)}.`,
     "violated-policies": decision.rules.filter((r) => !r.allowed).map((r) => r.name),
   };
 }
 
+/** `"1 second"`, `"40 seconds"`; `"a few seconds"` when the wait is unknown. */
+function seconds(retryAfter: string | undefined): string {
+  if (retryAfter === undefined) return "a few seconds";
+  return retryAfter === "1" ? "1 second" : `${retryAfter} seconds`;
+}
+
+/** The problem body of `missingKeyResponse`, for adapters that build their own response (Lambda proxy results). */
+export const MISSING_KEY_BODY = {
+  title: "Bad Request",
+  status: 400,
+  detail: "The request carries no client identity to rate limit by.",
+} as const;
+
 /** The 400 an adapter answers (with `missingKey: "deny"`) when a request carries no identity to limit by. */
 export function missingKeyResponse(): Response {
-  const body = {
-    title: "Bad Request",
-    status: 400,
-    detail: "The request carries no client identity to rate limit by.",
-  };
-  return new Response(JSON.stringify(body), {
+  return new Response(JSON.stringify(MISSING_KEY_BODY), {
     status: 400,
     headers: { "Content-Type": "application/problem+json", "Cache-Control": "no-store" },
   });

@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import { rateLimiter } from "../../hono/index.ts";
-import { createRateLimiter, type Decision, fixedWindow, type RateLimiter } from "../../src/index.ts";
+import { ConfigError, createRateLimiter, type Decision, fixedWindow, type RateLimiter } from "../../src/index.ts";
 import { memoryStore } from "../../src/stores/memory.ts";
 
 const NOW = 1_700_000_000_000; // 20 s into a minute
@@ -101,10 +101,42 @@ describe("edgelimit/hono rateLimiter", () => {
     expect(built).toBe(1);
   });
 
-  it("rejects bad options at construction with an [edgelimit] [hono] error", () => {
-    expect(() => rateLimiter({} as never)).toThrow("[edgelimit] [hono] rateLimiter: limiter must be");
-    expect(() => rateLimiter({ limiter: limiterOf(), format: "x" as never, missingKey: "y" as never })).toThrow(
-      /missingKey must be.*format must be/,
+  it("runs onDecision for every decision, through waitUntil where there is an execution context", async () => {
+    const seen: string[] = [];
+    const waited: Promise<unknown>[] = [];
+    const app = new Hono();
+    app.use(
+      rateLimiter({
+        limiter: limiterOf(1),
+        onDecision: ({ c, key, decision }) => {
+          seen.push(`${c.req.path} ${key} ${decision.reason}`);
+          throw new Error("ignored");
+        },
+      }),
     );
+    app.get("*", (c) => c.text("ok"));
+    const ctx = { waitUntil: (p: Promise<unknown>) => waited.push(p), passThroughOnException: () => {}, props: {} };
+    const headers = { "cf-connecting-ip": "192.0.2.1" };
+    expect((await app.request("/a", { headers }, undefined, ctx)).status).toBe(200);
+    expect((await app.request("/b", { headers }, undefined, ctx)).status).toBe(429);
+    expect(waited).toHaveLength(2);
+    await Promise.all(waited);
+    expect(seen).toEqual(["/a 192.0.2.1 allowed", "/b 192.0.2.1 limited"]);
+  });
+
+  it("rejects bad options at construction with a ConfigError listing every problem", () => {
+    expect(() => rateLimiter({} as never)).toThrow(ConfigError);
+    expect(() => rateLimiter({} as never)).toThrow("[hono] rateLimiter: limiter must be a limiter");
+    let error: unknown;
+    try {
+      rateLimiter({ limiter: limiterOf(), format: "x" as never, missingKey: "y" as never, cost: 1.5 });
+    } catch (thrown) {
+      error = thrown;
+    }
+    expect((error as ConfigError).problems).toEqual([
+      '[hono] rateLimiter: missingKey must be "shared", "deny" or "skip", got "y"',
+      "[hono] rateLimiter: cost must be a whole number ≥ 0 or a function of the request, got 1.5",
+      '[hono] rateLimiter: format must be one of draft-8, draft-7, draft-6, legacy, got "x"',
+    ]);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { createRateLimiter, fixedWindow, type RateLimiter } from "../../src/index.ts";
+import { ConfigError, createRateLimiter, fixedWindow, type RateLimiter } from "../../src/index.ts";
 import { memoryStore } from "../../src/stores/memory.ts";
-import { next, rateLimit } from "../../vercel/index.ts";
+import { next, rateLimit, withRateLimit } from "../../vercel/index.ts";
 
 const NOW = 1_700_000_000_000;
 const limiterOf = (limit = 2): RateLimiter =>
@@ -95,12 +95,18 @@ describe("edgelimit/vercel rateLimit", () => {
     });
   });
 
-  it("rejects bad options with [edgelimit] [vercel] errors", async () => {
+  it("rejects bad options with a ConfigError; withRateLimit at construction", async () => {
     const limiter = limiterOf();
     const bad = (options: object) => rateLimit(from("192.0.2.1"), { limiter, ...options } as never);
-    await expect(bad({ limiter: {} })).rejects.toThrow("[edgelimit] [vercel] rateLimit: options.limiter");
-    await expect(bad({ missingKey: "nope" })).rejects.toThrow("[edgelimit] [vercel] missingKey");
-    await expect(bad({ format: "draft-99" })).rejects.toThrow("[edgelimit] [vercel] format");
+    await expect(bad({ limiter: {} })).rejects.toThrow(ConfigError);
+    await expect(bad({ limiter: {} })).rejects.toThrow("[vercel] rateLimit: limiter must be a limiter");
+    await expect(bad({ missingKey: "nope" })).rejects.toThrow('[vercel] rateLimit: missingKey must be "shared"');
+    await expect(bad({ format: "draft-99" })).rejects.toThrow("[vercel] rateLimit: format must be one of");
+    await expect(bad({ cost: -1 })).rejects.toThrow("[vercel] rateLimit: cost must be a whole number ≥ 0");
+    const wrap = (options: object) => () => withRateLimit(() => new Response("ok"), { limiter, ...options } as never);
+    expect(wrap({ missingKey: "nope" })).toThrow(ConfigError);
+    expect(wrap({ onDecision: "log" })).toThrow("[vercel] withRateLimit: onDecision must be a function");
+    expect(() => withRateLimit("handler" as never, { limiter })).toThrow(ConfigError);
   });
 
   it("next() continues the request with headers, as @vercel/functions' next() does", () => {

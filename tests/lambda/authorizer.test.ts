@@ -1,7 +1,7 @@
-import { ScanCommand } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createAuthorizer, hashKey, header, type PolicyResult, type SimpleResult } from "../../lambda/index.ts";
-import { consoleRequestEvent, httpApiAuthorizerEvent, restRequestEvent, restTokenEvent } from "./events.ts";
+import { createAuthorizer, header, type PolicyResult, type SimpleResult } from "../../lambda/index.ts";
+import { ConfigError } from "../../src/index.ts";
+import { consoleRequestEvent, httpApiAuthorizerEvent, restRequestEvent } from "./events.ts";
 import { dynamoLimiter, limiterTable } from "./limiters.ts";
 
 let table: Awaited<ReturnType<typeof limiterTable>>;
@@ -144,37 +144,6 @@ describe("authenticate", () => {
   });
 });
 
-describe("REST TOKEN authorizer", () => {
-  it("keys on the SHA-256 of the token and never stores the token itself", async () => {
-    const limiter = dynamoLimiter(table, 1);
-    const handler = createAuthorizer({ limiter });
-    const token = "Bearer secret-token-4711";
-    const first = (await handler(restTokenEvent(token))) as PolicyResult;
-    const second = (await handler(restTokenEvent(token))) as PolicyResult;
-    const other = (await handler(restTokenEvent("Bearer another-token"))) as PolicyResult;
-    expect(first.principalId).toBe(`token:${await hashKey(token)}`);
-    expect(first.principalId).toMatch(/^token:sha256:[0-9a-f]{64}$/);
-    expect(first.policyDocument).toEqual(policy("Allow", "arn:aws:execute-api:us-west-2:123456789012:ymy8tbxw7b/*/*"));
-    expect(second.policyDocument.Statement[0].Effect).toBe("Deny");
-    expect(other.policyDocument.Statement[0].Effect).toBe("Allow");
-    const { Items = [] } = await table.db.send(new ScanCommand({ TableName: table.tableName }));
-    expect(JSON.stringify(Items)).not.toContain("secret-token");
-    expect(Items.some((item) => item.pk?.S?.endsWith(first.principalId))).toBe(true);
-  });
-
-  it("uses key(event) when given", async () => {
-    const handler = createAuthorizer({
-      limiter: dynamoLimiter(table, 1),
-      key: async (event) =>
-        event.type === "TOKEN" ? `tenant:${await hashKey(event.authorizationToken.slice(0, 6))}` : undefined,
-    });
-    await handler(restTokenEvent("Bearer aaa"));
-    expect(((await handler(restTokenEvent("Bearer bbb"))) as PolicyResult).policyDocument.Statement[0].Effect).toBe(
-      "Deny",
-    );
-  });
-});
-
 describe("HTTP API payload 2.0 authorizer", () => {
   it("answers simple responses by default: isAuthorized true, then false", async () => {
     const handler = createAuthorizer({ limiter: dynamoLimiter(table, 2) });
@@ -221,7 +190,10 @@ describe("misuse", () => {
   it("rejects bad options at creation and non-authorizer events at run time", async () => {
     const limiter = dynamoLimiter(table, 1);
     expect(() => createAuthorizer({ limiter, httpApiMode: "deny" as never })).toThrow(/httpApiMode must be one of/);
-    expect(() => createAuthorizer({ limiter: {} as never })).toThrow(/limiter must be a RateLimiter/);
+    expect(() => createAuthorizer({ limiter: {} as never })).toThrow(ConfigError);
+    expect(() => createAuthorizer({ limiter: {} as never })).toThrow(
+      "[lambda] createAuthorizer: limiter must be a limiter from createRateLimiter()",
+    );
     const handler = createAuthorizer({ limiter });
     await expect(handler({ type: "REQUEST" } as never)).rejects.toThrow(/^\[edgelimit\] \[lambda\] not an API Gateway/);
     await expect(handler({ ...restRequestEvent(), methodArn: "nonsense" })).rejects.toThrow(/malformed method ARN/);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { type DeniedBody, deniedBody } from "../../src/http/responses.ts";
 import {
   clientIp,
   concurrency,
@@ -92,6 +93,24 @@ describe("deniedResponse", () => {
       detail: "Quota exceeded; retry in 5 seconds.",
       "violated-policies": ["burst"],
     });
+  });
+
+  it("says 1 second in the singular and other waits in the plural", async () => {
+    const limiter = createRateLimiter({
+      store: memoryStore(),
+      rules: [fixedWindow({ limit: 1, window: "1s", name: "second" })],
+      clock: () => 1_000_000_000_500, // half a second into a window: Retry-After rounds up to 1
+    });
+    await limiter.limit("k");
+    const response = deniedResponse(await limiter.limit("k"));
+    expect(response.headers.get("Retry-After")).toBe("1");
+    expect(((await response.json()) as DeniedBody).detail).toBe("Quota exceeded; retry in 1 second.");
+    const rules = [{ name: "second", allowed: false }];
+    const body = (retryAfter: string | undefined) =>
+      deniedBody({ degraded: false, reason: "limited", rules }, retryAfter);
+    expect(body("2").detail).toBe("Quota exceeded; retry in 2 seconds.");
+    expect(body("10").detail).toBe("Quota exceeded; retry in 10 seconds.");
+    expect(body(undefined).detail).toBe("Quota exceeded; retry in a few seconds.");
   });
 
   it("is a 503 without RateLimit fields when the store failed and the policy denied", async () => {

@@ -40,4 +40,19 @@ describe("withRateLimit: no client address, a garbage address, a bad cost", () =
     expect(error).toBeInstanceOf(ConfigError);
     expect(String(error)).toMatch(/cost must be a whole number ≥ 0, got NaN/);
   });
+
+  it("bad options: one ConfigError when the handler is wrapped; cost may also be a number", async () => {
+    const wrap = (options: object) => () =>
+      withRateLimit<Cloudflare.Env>(handler, { limiter: limiterOf(), ...options });
+    expect(wrap({ cost: -1, missingKey: "nope", format: "draft-99" })).toThrow(ConfigError);
+    expect(wrap({ limiter: {} })).toThrow(
+      "[workers] withRateLimit: limiter must be a limiter from createRateLimiter() or a function that returns one",
+    );
+    expect(() => withRateLimit({}, { limiter: limiterOf() })).toThrow(
+      "[workers] withRateLimit: the handler has no fetch",
+    );
+    const worker = withRateLimit<Cloudflare.Env>(handler, { limiter: limiterOf(), key: () => "k", cost: 0 });
+    for (let i = 0; i < 3; i++)
+      expect((await worker.fetch!(noAddress(), env, createExecutionContext())).status).toBe(200);
+  });
 });
