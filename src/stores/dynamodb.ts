@@ -37,7 +37,7 @@ export function dynamoDbStore(options: DynamoDbStoreOptions): Store {
   // Decisions on one key within this isolate are batched: while one write is in flight, the next calls
   // wait and then go in one write together, so an isolate never loses a conditional write to itself.
   // Releases join the same per-key batches, so they never race this isolate's own writes either.
-  const consumeBatch = batchPerKey(consume);
+  const consumeBatch = batchPerKey(consume, (call: Call) => call.signal);
   const send = async <T>(call: () => Promise<T>): Promise<T> => {
     try {
       return await call();
