@@ -61,7 +61,7 @@ export function resolveOptions(options: DynamoDbStoreOptions): ResolvedOptions {
     backoffBaseMs: 10,
     backoffCapMs: 500,
     cacheSize: 10_000,
-    confirmDenialsAfterMs: 1000,
+    confirmDenialsAfterMs: 0,
     coldKey: "write" as const,
     ...options,
   });

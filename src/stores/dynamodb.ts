@@ -3,6 +3,7 @@ import { applyRelease, applyRules, type KeyState, type RuleOutcome } from "../al
 import { StoreError } from "../errors.ts";
 import { ioGuard } from "../resilience/guard.ts";
 import type { ReleaseRequest, Store, StoreRequest, StoreResponse } from "../store.ts";
+import { type ArithmeticPlan, beforePlan, planArithmetic } from "./dynamodb-arithmetic.ts";
 import { SeenItems } from "./dynamodb-cache.ts";
 import { isConditionFailure, storeError } from "./dynamodb-errors.ts";
 import { ATTRIBUTES, decodeItem, encodeState, type Item } from "./dynamodb-item.ts";
@@ -36,7 +37,7 @@ export function dynamoDbStore(options: DynamoDbStoreOptions): Store {
   // Decisions on one key within this isolate are batched: while one write is in flight, the next calls
   // wait and then go in one write together, so an isolate never loses a conditional write to itself.
   // Releases join the same per-key batches, so they never race this isolate's own writes either.
-  const consumeBatch = batchPerKey(consume);
+  const consumeBatch = batchPerKey(consume, (call: Call) => call.signal);
   const send = async <T>(call: () => Promise<T>): Promise<T> => {
     try {
       return await call();
@@ -56,9 +57,18 @@ export function dynamoDbStore(options: DynamoDbStoreOptions): Store {
     return item;
   }
 
-  /** Writes `state` if the item is still `previous` (or still absent); returns the new version. */
-  async function write(pk: string, state: KeyState, previous: Item | undefined, signal: AbortSignal | undefined) {
-    const version = newVersion();
+  /**
+   * Writes `state` whole if the item is still `previous` (or still absent), setting its version to `token`.
+   * The SDK retries a request lost in transit: if an earlier attempt of this very write landed, the retry's
+   * condition fails and the item it returns carries our own token, so the write is done, not to be redone.
+   */
+  async function write(
+    pk: string,
+    state: KeyState,
+    previous: Item | undefined,
+    token: number,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
     const command = new UpdateItemCommand({
       TableName: tableName,
       Key: { pk: { S: pk } },
@@ -72,7 +82,7 @@ export function dynamoDbStore(options: DynamoDbStoreOptions): Store {
       },
       ExpressionAttributeValues: {
         ...encodeState(state),
-        ":version": { N: String(version) },
+        ":version": { N: String(token) },
         ...(previous ? { ":seen": { N: String(previous.version) } } : {}),
       },
       ReturnValuesOnConditionCheckFailure: "ALL_OLD",
@@ -80,16 +90,43 @@ export function dynamoDbStore(options: DynamoDbStoreOptions): Store {
     try {
       await send(() => client.send(command, signalOf(signal)));
     } catch (error) {
-      // The SDK retries a request lost in transit. If an earlier attempt of this very write landed, the retry's
-      // condition fails and the item it returns carries our own version: the write is done, not to be redone.
-      const current =
-        isConditionFailure(error) && error.Item
-          ? decode(error.Item as Parameters<typeof decodeItem>[0], pk)
-          : undefined;
-      if (current?.version === version) return version;
+      if (ownItem(error, pk, token)) return;
       throw error;
     }
-    return version;
+  }
+
+  /** Applies an arithmetic plan; returns the item it produced (from `ALL_NEW`, or from the item of a landed retry). */
+  async function writeArithmetic(
+    pk: string,
+    plan: ArithmeticPlan,
+    token: number,
+    signal: AbortSignal | undefined,
+  ): Promise<Item> {
+    const command = new UpdateItemCommand({
+      TableName: tableName,
+      Key: { pk: { S: pk } },
+      ...plan.input,
+      ReturnValues: "ALL_NEW",
+      ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+    });
+    let output: { Attributes?: Parameters<typeof decodeItem>[0] };
+    try {
+      output = await send(() => client.send(command, signalOf(signal)));
+    } catch (error) {
+      const landed = ownItem(error, pk, token);
+      if (landed) return landed;
+      throw error;
+    }
+    const item = decode(output.Attributes, pk);
+    if (item === undefined) throw new StoreError("dynamodb", `item "${pk}" missing from an update's answer`);
+    return item;
+  }
+
+  /** The item a failed conditional write returned, when it carries `token`: an earlier attempt of it landed. */
+  function ownItem(error: unknown, pk: string, token: number): Item | undefined {
+    if (!isConditionFailure(error) || !error.Item) return undefined;
+    const current = decode(error.Item as Parameters<typeof decodeItem>[0], pk);
+    return current?.version === token ? current : undefined;
   }
 
   function decode(raw: Parameters<typeof decodeItem>[0], pk: string): Item | undefined {
@@ -114,18 +151,20 @@ export function dynamoDbStore(options: DynamoDbStoreOptions): Store {
   }
 
   async function release(request: ReleaseRequest): Promise<void> {
-    // A lease past its expiry is free already: nothing to send.
-    const leases = request.leases.filter((lease) => lease.expiresAt > request.now);
-    if (leases.length === 0) return;
-    await consumeBatch(await storageKey(request.key), { ...request, leases });
+    // Even a lease past its expiry goes to the batch: releasing it may end the key's life early (as
+    // `applyRelease` does), which decides whether the next lease id restarts at 1.
+    await consumeBatch(await storageKey(request.key), request);
   }
 
   /**
    * Decides a batch of calls on one key (decisions and releases), in order, as if one after another, and
-   * writes the result once; a successful conditional write proves every answer of the batch current. Without
-   * a write, the answers are final when computed from an item read (or returned by a write) during this
-   * batch; a cached item is trusted only for rate denials, and only when seen less than `confirmDenialsAfterMs`
-   * ago. Otherwise the item is read once and the batch recomputed.
+   * writes the result once. When every call is an allowed decision and every rule's transition is a counter
+   * step, the write is arithmetic (`planArithmetic`): other isolates' arithmetic writes do not make it fail,
+   * and the answers are recomputed from the item it returns. Otherwise the whole state is written under the
+   * item's `version` (a roll-over, a refill, GCRA, leases, a batch with a denial), and a successful write proves
+   * the answers current. Without a write, answers are final only when computed from an item read (or returned
+   * by a failed write) during this batch; a cached item is trusted for rate denials only when seen less than
+   * `confirmDenialsAfterMs` ago (default 0: never). Otherwise the item is read once and the batch recomputed.
    */
   async function consume(pk: string, requests: Call[]): Promise<PromiseSettledResult<StoreResponse | undefined>[]> {
     const results: PromiseSettledResult<StoreResponse | undefined>[] = [];
@@ -148,49 +187,35 @@ export function dynamoDbStore(options: DynamoDbStoreOptions): Store {
         return !gaveUp?.aborted;
       });
       if (open.length === 0) return results;
-      let state = item?.state;
-      let changed = false;
-      // Answers that a cached item cannot vouch for: a release that found nothing, a concurrency denial.
-      let unsure = false;
-      let denied = false;
-      const outcomes = open.map((i): readonly RuleOutcome[] | undefined => {
-        const call = requests[i]!;
-        if ("leases" in call) {
-          const next = applyRelease(call.rules, state, call.leases, call.now);
-          if (next) state = next;
-          else unsure = true;
-          changed ||= next !== undefined;
-          return undefined;
-        }
-        const applied = applyRules(call.rules, state, call.cost, call.now, true);
-        if (applied.write) {
-          state = applied.write;
-          changed = true;
-        } else {
-          denied = true;
-          unsure ||= call.rules.some((rule, r) => rule.algorithm === "concurrency" && !applied.outcomes[r]!.allowed);
-        }
-        return applied.outcomes;
-      });
-      const settle = () => {
+      const calls = open.map((i) => requests[i]!);
+      const local = replay(calls, item?.state);
+      const settle = (outcomes: readonly (readonly RuleOutcome[] | undefined)[]) => {
         open.forEach((i, j) => {
           const value = outcomes[j] && { outcomes: outcomes[j], now: requests[i]!.now };
           results[i] = { status: "fulfilled", value };
         });
         return results;
       };
-      if (!changed || state === undefined) {
+      if (local.state === undefined) {
         // With no item cached, a denial cannot come from the cache; a release that found nothing can.
-        const trusted = fresh || (!unsure && (recent || !denied || item === undefined));
-        if (trusted) return settle();
+        const trusted = fresh || (!local.unsure && (recent || !local.denied || item === undefined));
+        if (trusted) return settle(local.outcomes);
         item = await read(pk, now, signal);
         fresh = true;
         continue;
       }
+      const token = newVersion();
+      const plan =
+        item && !local.releases ? planArithmetic(calls as StoreRequest[], item.state, local.allowed, token) : undefined;
       try {
-        const version = await write(pk, state, item, signal);
-        seen.set(pk, { version, state }, now);
-        return settle();
+        if (plan) {
+          const after = await writeArithmetic(pk, plan, token, signal);
+          seen.set(pk, after, now);
+          return settle(answersFrom(pk, calls, local.allowed, after, plan));
+        }
+        await write(pk, local.state, item, token, signal);
+        seen.set(pk, { version: token, state: local.state }, now);
+        return settle(local.outcomes);
       } catch (error) {
         if (!isConditionFailure(error)) throw error;
         // Another writer got there first (or the item exists, or a reset deleted it): its item is current.
@@ -205,8 +230,31 @@ export function dynamoDbStore(options: DynamoDbStoreOptions): Store {
             "raise maxAttempts or spread the load over more keys",
         );
       }
-      await backoff(attempt, signal);
+      // A lost arithmetic write usually lost to a roll-over or refill, after which it can apply at once.
+      if (plan === undefined || attempt > 1) await backoff(attempt, signal);
     }
+  }
+
+  /**
+   * The answers of an arithmetic write: the batch replayed from the state the write was applied to, which
+   * must lead to the state it produced (the condition guarantees it; anything else is a bug, not an answer).
+   */
+  function answersFrom(
+    pk: string,
+    calls: readonly Call[],
+    planned: readonly boolean[],
+    after: Item,
+    plan: ArithmeticPlan,
+  ) {
+    const exact = replay(calls, beforePlan(after.state, plan));
+    const landed =
+      exact.allowed.every((a, i) => a === planned[i]) &&
+      exact.state !== undefined &&
+      Object.entries(exact.state.rules).every(([name, state]) => sameNumbers(state, after.state.rules[name]));
+    if (!landed) {
+      throw new StoreError("dynamodb", `item "${pk}" does not match the arithmetic write just applied to it`);
+    }
+    return exact.outcomes;
   }
 
   function backoff(attempt: number, signal: AbortSignal | undefined): Promise<void> {
@@ -241,10 +289,61 @@ export function dynamoDbStore(options: DynamoDbStoreOptions): Store {
 /** One call in a key's batch: a decision, or leases to give back. */
 type Call = StoreRequest | ReleaseRequest;
 
+/** A batch applied in order to `stored`: each decision's outcomes (none for a release) and what it changes. */
+interface Replayed {
+  readonly outcomes: (readonly RuleOutcome[] | undefined)[];
+  /** The state to write; `undefined` when the batch changes nothing. */
+  readonly state: KeyState | undefined;
+  /** Some decision was denied. */
+  readonly denied: boolean;
+  /** Some answer that a cached item cannot vouch for: a release that found nothing, a concurrency denial. */
+  readonly unsure: boolean;
+  readonly releases: boolean;
+  /** Per call: a decision that consumed (releases count as not). */
+  readonly allowed: boolean[];
+}
+
+function replay(calls: readonly Call[], stored: KeyState | undefined): Replayed {
+  let state = stored;
+  let changed = false;
+  let unsure = false;
+  let denied = false;
+  let releases = false;
+  const allowed: boolean[] = [];
+  const outcomes = calls.map((call): readonly RuleOutcome[] | undefined => {
+    allowed.push(false);
+    if ("leases" in call) {
+      releases = true;
+      const next = applyRelease(call.rules, state, call.leases, call.now);
+      if (next) state = next;
+      else unsure = true;
+      changed ||= next !== undefined;
+      return undefined;
+    }
+    const applied = applyRules(call.rules, state, call.cost, call.now, true);
+    if (applied.write) {
+      state = applied.write;
+      changed = true;
+      allowed[allowed.length - 1] = true;
+    } else {
+      denied = true;
+      unsure ||= call.rules.some((rule, r) => rule.algorithm === "concurrency" && !applied.outcomes[r]!.allowed);
+    }
+    return applied.outcomes;
+  });
+  return { outcomes, state: changed ? state : undefined, denied, unsure, releases, allowed };
+}
+
+function sameNumbers(a: readonly number[], b: readonly number[] | undefined): boolean {
+  return b !== undefined && a.length === b.length && a.every((n, i) => n === b[i]);
+}
+
 /**
- * The version every write sets: random rather than counted, so that (1) a conditional failure that returns our
- * own version proves an earlier attempt of the same write landed (an SDK retry), and (2) an isolate holding the
- * version of a deleted item (reset, or removed by TTL) cannot overwrite a new item that reached the same number.
+ * The version every write sets (whole-state and arithmetic writes alike): random rather than counted, so that
+ * (1) a conditional failure that returns our own version proves an earlier attempt of the same write landed (an
+ * SDK retry), and (2) an isolate holding the version of a deleted item (reset, or removed by TTL) cannot
+ * overwrite a new item that reached the same number. Arithmetic writes change it too, so a whole-state write
+ * computed before one of them fails.
  */
 function newVersion(): number {
   return 1 + Math.floor(Math.random() * 2 ** 52);

@@ -196,12 +196,12 @@ describe("setup mistakes name the fix", () => {
 });
 
 describe("reset by another isolate", () => {
-  it("is seen by a cached denial within confirmDenialsAfterMs; at once by an allowed decision", async () => {
+  it("is seen at once: a denial is confirmed by a read; with confirmDenialsAfterMs 1000 within 1 s", async () => {
     let now = T;
     const rules = [fixedWindow({ limit: 2, window: "1h" })];
     const wireA = counting(db);
     const a = createRateLimiter({
-      store: dynamoDbStore({ client: wireA.client, tableName }),
+      store: dynamoDbStore({ client: wireA.client, tableName, confirmDenialsAfterMs: 1000 }),
       rules,
       clock: () => now,
       prefix: "reset",
@@ -214,6 +214,12 @@ describe("reset by another isolate", () => {
       prefix: "reset",
       denyCache: false, // the store's own denial handling is under test
     });
+    await b.limit("k");
+    await b.limit("k");
+    expect((await b.limit("k")).allowed).toBe(false);
+    await b.reset("k");
+    expect((await b.limit("k")).allowed, "the default confirms the denial: the reset is seen at once").toBe(true);
+    await b.reset("k");
     await a.limit("k");
     await a.limit("k");
     expect((await a.limit("k")).allowed).toBe(false);

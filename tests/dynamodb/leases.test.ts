@@ -37,7 +37,7 @@ const show = (c: Counts) =>
   `${c.reads} reads, ${c.writes} writes (${c.failedWrites} failed), ${c.readUnits} RCU + ${c.writeUnits} WCU reported`;
 
 describe("requests per lease operation", () => {
-  it("acquire 1 write; release 1 write when cached, 1 read + 1 write when not; a gone lease 1 read, an expired one nothing", async () => {
+  it("acquire 1 write; release 1 write when cached, 1 read + 1 write when not; a gone lease 1 read, an expired one 1 read", async () => {
     let now = T;
     const rules = [concurrency({ limit: 2, lease: "30s" })];
     const { limiter, wire } = isolate(rules, () => now);
@@ -73,14 +73,20 @@ describe("requests per lease operation", () => {
     wire.take();
     now += 30_000;
     await c.release!();
-    expect(wire.take(), "an expired lease is free already").toEqual(none);
+    const expired = wire.take();
+    // Releasing an expired lease can still end the key's life early (applyRelease), so the store is asked.
+    expect(expired, "an expired lease: the cached item cannot vouch, one read").toEqual({
+      ...none,
+      reads: 1,
+      readUnits: 1,
+    });
 
     measured["acquire, warm"] = show(acquire);
     measured["denied by the concurrency rule, warm"] = show(denied);
     measured["release, lease in this isolate's cache"] = show(release);
     measured["release, cold cache (another isolate)"] = show(cold);
     measured["release again (already gone)"] = show(again);
-    measured["release of an expired lease"] = show(none);
+    measured["release of an expired lease"] = show(expired);
   });
 
   it("releases and acquires on one key in one isolate go in one write together", async () => {

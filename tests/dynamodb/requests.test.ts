@@ -48,7 +48,7 @@ const fmt = (x: number) => String(Math.round(x * 100) / 100);
 const none = { reads: 0, writes: 0, failedWrites: 0, deletes: 0, readUnits: 0, writeUnits: 0 };
 
 describe("requests per decision", () => {
-  it("warm and uncontended: an allowed decision is exactly 1 write (1 WCU), a denial sends nothing", async () => {
+  it("warm and uncontended: an allowed decision is exactly 1 write (1 WCU), a denial 1 strongly consistent read", async () => {
     for (const [name, rule] of Object.entries({
       fixedWindow: fixedWindow({ limit: 10, window: "1h" }),
       slidingWindow: slidingWindow({ limit: 10, window: "1h" }),
@@ -62,10 +62,12 @@ describe("requests per decision", () => {
       const allowed = wire.take();
       expect(allowed, name).toEqual({ ...none, writes: 9, writeUnits: 9 });
       for (let i = 0; i < 5; i++) expect((await limiter.limit(`warm-${name}`)).allowed).toBe(false);
-      expect(wire.take(), `${name}: denials`).toEqual(none);
+      const denied = wire.take();
+      // Another isolate may have spent or reset since: the answer comes from a read, never from the cache.
+      expect(denied, `${name}: denials`).toEqual({ ...none, reads: 5, readUnits: 5 });
       if (name === "gcra") {
         measured["allowed, warm, uncontended"] = per(allowed, 9);
-        measured["denied, warm (item seen < confirmDenialsAfterMs ago)"] = per(none, 1);
+        measured["denied, warm (confirmDenialsAfterMs 0, the default)"] = per(denied, 5);
       }
     }
   });
@@ -79,19 +81,22 @@ describe("requests per decision", () => {
     expect(wire.take()).toEqual({ ...none, writes: 1, writeUnits: 1 });
   });
 
-  it("a denial from an item seen long ago is confirmed with one strongly consistent read", async () => {
+  it("confirmDenialsAfterMs 1000 (opt-in): a denial from an item seen < 1 s ago sends nothing, an older one 1 read", async () => {
     let now = T;
-    const { limiter, wire } = isolate([fixedWindow({ limit: 1, window: "1h" })], () => now);
+    const { limiter, wire } = isolate([fixedWindow({ limit: 1, window: "1h" })], () => now, {
+      confirmDenialsAfterMs: 1000,
+    });
     await limiter.limit("confirm");
-    expect((await limiter.limit("confirm")).allowed).toBe(false);
     wire.take();
+    expect((await limiter.limit("confirm")).allowed).toBe(false);
+    expect(wire.take()).toEqual(none);
     now += 1000;
     expect((await limiter.limit("confirm")).allowed).toBe(false);
     const confirmed = wire.take();
     expect(confirmed).toEqual({ ...none, reads: 1, readUnits: 1 });
     expect((await limiter.limit("confirm")).allowed).toBe(false);
     expect(wire.take(), "the read counts as seen: the next denial is free again").toEqual(none);
-    measured["denied, item seen ≥ confirmDenialsAfterMs ago"] = per(confirmed, 1);
+    measured["denied, confirmDenialsAfterMs 1000, item seen < 1 s ago"] = per(none, 1);
   });
 
   it("cold keys: coldKey 'write' sends 1 write for a new key, 2 (1 failed) for an existing one; 'read' 1 read + 1 write", async () => {

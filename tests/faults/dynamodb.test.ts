@@ -1,3 +1,5 @@
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRateLimiter, fixedWindow } from "../../src/index.ts";
@@ -181,6 +183,44 @@ describe("a timeout is not proof that the store did nothing", () => {
     slowAnswers = false;
     // Denied by the policy, yet counted by the store: the write had landed before the answer was lost.
     expect(await s.limiter.limit("k")).toMatchObject({ degraded: false, remaining: LIMIT - 3 });
+    client.destroy();
+  });
+});
+
+describe("a request that never settles", () => {
+  it("does not wedge its key: the batch is abandoned when its callers' budget runs out, and nothing is kept", async () => {
+    const client = localClient(local.endpoint);
+    let hang = false;
+    let hungSignal: WeakRef<AbortSignal> | undefined;
+    // Ignores the abort signal and never settles, for one call; every other call goes to DynamoDB Local.
+    const send = (command: never, options?: { abortSignal?: AbortSignal }) => {
+      if (!hang) return client.send(command, options);
+      hang = false;
+      if (options?.abortSignal) hungSignal = new WeakRef(options.abortSignal);
+      return new Promise(() => {});
+    };
+    const limiter = createRateLimiter({
+      store: dynamoDbStore({ client: { send } as never, tableName: TABLE }),
+      rules: [fixedWindow({ limit: 100, window: "1h" })],
+      prefix: "hung",
+      timeout: 300,
+      circuitBreaker: false,
+    });
+    expect((await limiter.limit("k")).degraded).toBe(false);
+    hang = true;
+    expect(await limiter.limit("k")).toMatchObject({ degraded: true, reason: "timeout" });
+    const next = [];
+    for (let i = 0; i < 10; i++) next.push(await limiter.limit("k"));
+    expect(next.filter((d) => !d.degraded).length).toBeGreaterThanOrEqual(9);
+    // The abandoned batch is held by nothing but the request that never settles, which nobody holds.
+    expect(hungSignal).toBeDefined();
+    setFlagsFromString("--expose-gc");
+    const gc = runInNewContext("gc") as () => void;
+    for (let i = 0; i < 5 && hungSignal?.deref() !== undefined; i++) {
+      await sleep(10);
+      gc();
+    }
+    expect(hungSignal?.deref()).toBeUndefined();
     client.destroy();
   });
 });
