@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { type CheckContext, checks as rateChecks } from "./checks.ts";
-import { concurrencyChecks } from "./concurrency-checks.ts";
-import { type Flaw, referenceStore } from "./reference-store.ts";
+import { type CheckContext, checks as rateChecks } from "../../src/testing/checks.ts";
+import { concurrencyChecks } from "../../src/testing/concurrency-checks.ts";
+import { type Flaw, referenceStore } from "../../src/testing/reference-store.ts";
 
 // The suite is only worth something if it fails for wrong stores. Each flaw must be caught by the checks named.
 const checks = [...rateChecks, ...concurrencyChecks];
