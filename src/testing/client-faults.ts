@@ -28,7 +28,7 @@ export function scriptCacheFaults<C extends ScriptClient>(client: C): ScriptCach
     const digest = await crypto.subtle.digest("SHA-1", new TextEncoder().encode(text));
     return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
   };
-  return Object.assign(Object.create(client) as C, {
+  return extend(client, {
     async evalsha(sha: string, keys: string[], args: string[]) {
       if (flushed && !loaded.has(sha.toLowerCase())) {
         noscripts++;
@@ -78,7 +78,7 @@ export function writeConflicts<C extends SendClient>(
   let pending = 0;
   let conflicts = 0;
   const send = client.send.bind(client) as (command: object, options?: object) => Promise<unknown>;
-  return Object.assign(Object.create(client) as C, {
+  return extend(client, {
     async send(
       command: { input?: { ConditionExpression?: string; TableName?: unknown; Key?: unknown } },
       options = {},
@@ -105,4 +105,9 @@ export function writeConflicts<C extends SendClient>(
       return conflicts;
     },
   });
+}
+
+/** `client` with `extra` on top (getters kept as getters, unlike Object.assign); the rest is the client's own. */
+function extend<C extends object, E extends object>(client: C, extra: E): C & E {
+  return Object.create(client, Object.getOwnPropertyDescriptors(extra)) as C & E;
 }
