@@ -81,6 +81,23 @@ export const used = [state, id, handler, durableObjectStore];
     }
   });
 
+  it("examples/hono-worker and examples/vercel-routing-middleware type-check against it as their tsconfig says", () => {
+    // (`npm run examples:check` installs and builds every example, Next.js included, from the registry.)
+    const example = (name: string, file: string) => readFileSync(join(ROOT, "examples", name, file), "utf8");
+    const hono = consumer("hono-worker", ["hono", "@cloudflare/workers-types"], {
+      "index.ts": example("hono-worker", "index.ts"),
+    });
+    const vercel = consumer("vercel-routing-middleware", ["@types/node"], {
+      "middleware.ts": example("vercel-routing-middleware", "middleware.ts"),
+    });
+    const types = ["@cloudflare/workers-types"];
+    expect(typecheck({ dir: hono, files: ["index.ts"], resolution: "bundler", lib: ["ES2022"], types })).toEqual([]);
+    const files = ["middleware.ts"];
+    expect(typecheck({ dir: vercel, files, resolution: "bundler", lib: ["ES2022", "DOM"], types: ["node"] })).toEqual(
+      [],
+    );
+  });
+
   it("a Worker without Worker types fails with an error naming the package to install (without skipLibCheck, which hides it)", () => {
     const dir = consumer("worker-untyped", [], {
       "worker.ts": `import { RateLimiterObject } from "edgelimit/durable-objects";\nexport { RateLimiterObject };\n`,
