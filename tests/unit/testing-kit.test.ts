@@ -46,6 +46,12 @@ describe("edgelimit/testing", () => {
     expect(await limiter.limit("k")).toMatchObject({ allowed: false, degraded: true, reason: "timeout" });
     store.heal();
     expect(await limiter.limit("k")).toMatchObject({ allowed: true, degraded: false, remaining: 4 });
+    // The faulty call itself settles on the abort, with the signal's reason (as an aborted fetch does).
+    store.inject({ kind: "timeout" });
+    const aborter = new AbortController();
+    const pending = store.reset("k", aborter.signal);
+    aborter.abort(new Error("budget spent"));
+    await expect(pending).rejects.toThrow("budget spent");
   });
 
   it("faultyStore hang and latency: a call that never settles is cut by the budget; a slow one is still counted", async () => {
