@@ -73,8 +73,14 @@ export type WriteConflicts<C extends SendClient> = C & {
  */
 export function writeConflicts<C extends SendClient>(
   client: C,
-  GetItemCommand: new (input: { TableName: unknown; Key: unknown; ConsistentRead: boolean }) => object,
+  GetItemCommand: new (input: never) => object,
 ): WriteConflicts<C> {
+  // The SDK's class, called with what a GetItem needs; typed loosely so that this module depends on no SDK.
+  const Get = GetItemCommand as unknown as new (input: {
+    TableName: unknown;
+    Key: unknown;
+    ConsistentRead: boolean;
+  }) => object;
   let pending = 0;
   let conflicts = 0;
   const send = client.send.bind(client) as (command: object, options?: object) => Promise<unknown>;
@@ -87,7 +93,7 @@ export function writeConflicts<C extends SendClient>(
       if (pending === 0 || !input?.ConditionExpression) return send(command, options);
       pending--;
       conflicts++;
-      const read = new GetItemCommand({ TableName: input.TableName, Key: input.Key, ConsistentRead: true });
+      const read = new Get({ TableName: input.TableName, Key: input.Key, ConsistentRead: true });
       const { Item } = (await send(read, options)) as { Item?: unknown };
       const error = Object.assign(new Error("The conditional request failed"), {
         name: "ConditionalCheckFailedException",
