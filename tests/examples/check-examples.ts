@@ -4,7 +4,7 @@
 // (Next.js, wrangler…) from the npm registry, so it is not part of `npm test`; tests/unit/consumer.test.ts
 // type-checks the examples that need no download against the packed package on every run.
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 
 const EXAMPLES = join(import.meta.dirname, "../../examples");
@@ -42,6 +42,8 @@ for (const name of readdirSync(EXAMPLES).sort()) {
   if (!existsSync(join(dir, "package.json"))) continue;
   const scripts = (JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { scripts?: object }).scripts ?? {};
   console.log(`examples/${name}`);
+  // As from a fresh clone: npm would keep a stale copy of edgelimit (same version) in an existing node_modules.
+  for (const output of ["node_modules", ".next", "dist"]) rmSync(join(dir, output), { recursive: true, force: true });
   const steps = [
     ["install", "--no-audit", "--no-fund"],
     ...["check", "build"].filter((s) => s in scripts).map((s) => ["run", s]),
