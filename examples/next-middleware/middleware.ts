@@ -1,5 +1,5 @@
-// Next.js `middleware.ts` (Next ≤ 15; in Next 16 name the file `proxy.ts` and the function `proxy`), rate limiting
-// /api with the Upstash Redis REST store: 100 requests a minute per client IP, with bursts of up to 20.
+// Next.js `middleware.ts`, on the edge runtime, rate limiting /api with the Upstash Redis REST store: 100 requests a
+// minute per client IP, with bursts of up to 20. (Next 16's `proxy.ts` takes the same code but runs on Node.js only.)
 import { createRateLimiter, gcra } from "edgelimit";
 import { upstashStore } from "edgelimit/upstash";
 import { rateLimit } from "edgelimit/vercel";

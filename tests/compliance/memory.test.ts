@@ -1,4 +1,4 @@
 import { memoryStore } from "../../src/stores/memory.ts";
-import { testStore } from "./suite.ts";
+import { testStore } from "../../src/testing/compliance.ts";
 
 testStore({ name: "memory", create: () => memoryStore() });

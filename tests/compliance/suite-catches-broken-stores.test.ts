@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { type CheckContext, checks as rateChecks } from "./checks.ts";
-import { concurrencyChecks } from "./concurrency-checks.ts";
-import { keyChecks } from "./key-checks.ts";
-import { type Flaw, referenceStore } from "./reference-store.ts";
+import { type CheckContext, checks as rateChecks } from "../../src/testing/checks.ts";
+import { concurrencyChecks } from "../../src/testing/concurrency-checks.ts";
+import { keyChecks } from "../../src/testing/key-checks.ts";
+import { type Flaw, referenceStore } from "../../src/testing/reference-store.ts";
 
 // The suite is only worth something if it fails for wrong stores. Each flaw must be caught by the checks named.
 const checks = [...rateChecks, ...keyChecks, ...concurrencyChecks];

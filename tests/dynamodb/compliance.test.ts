@@ -1,5 +1,5 @@
 import { dynamoDbStore } from "../../src/stores/dynamodb.ts";
-import { testStore } from "../compliance/suite.ts";
+import { testStore } from "../../src/testing/compliance.ts";
 import { client, createTable } from "./tables.ts";
 
 const db = client();

@@ -18,6 +18,7 @@ const PLATFORM_IMPORTS: readonly { pattern: RegExp; allowedIn: readonly string[]
 /** Entry points that target a Node.js runtime rather than an edge runtime, so the edge checks leave them out. */
 export const NOT_EDGE: Readonly<Record<string, string>> = {
   "./lambda": "AWS Lambda runs Node.js, not an edge runtime",
+  "./testing/compliance": "the compliance suite runs under vitest, never in a deployed Worker",
 };
 
 export interface EntryPoint {

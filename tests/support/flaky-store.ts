@@ -1,5 +1,5 @@
 import type { Store } from "../../src/index.ts";
-import { referenceStore } from "../compliance/reference-store.ts";
+import { referenceStore } from "../../src/testing/reference-store.ts";
 
 /** A remote-style store (no `local`) whose health the test switches, counting every call made to it. */
 export function flakyStore(): Store & { mode: "ok" | "fail" | "hang"; calls: number } {

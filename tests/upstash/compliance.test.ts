@@ -1,7 +1,7 @@
 import { Redis } from "@upstash/redis";
 import { afterAll } from "vitest";
 import { upstashStore } from "../../src/stores/upstash.ts";
-import { testStore } from "../compliance/suite.ts";
+import { testStore } from "../../src/testing/compliance.ts";
 import { startUpstashBackend, type UpstashBackend } from "../support/upstash-bridge.ts";
 
 let started: Promise<UpstashBackend> | undefined;

@@ -8,6 +8,12 @@ describe("the Upstash Lua script", () => {
     expect(createHash("sha1").update(UPSTASH_SCRIPT).digest("hex")).toBe(UPSTASH_SCRIPT_SHA1);
   });
 
+  it("asks Upstash for key locking (a shebang flag, so inside the pinned text), which is safe: its one key is KEYS[1]", () => {
+    expect(UPSTASH_SCRIPT.split("\n")[0]).toBe("#!lua flags=allow-key-locking");
+    expect(UPSTASH_SCRIPT.indexOf("#!")).toBe(0);
+    expect(UPSTASH_SCRIPT.lastIndexOf("#!")).toBe(0);
+  });
+
   it("touches only KEYS[1]; its inputs are documented beside it, and it ships without Lua comments", () => {
     const calls = [...UPSTASH_SCRIPT.matchAll(/redis\.call\("(\w+)"(?:, (\w+))?/g)].map((m) => [m[1], m[2]]);
     expect(calls).toEqual([

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { durableObjectStore } from "../../durable-objects/index.ts";
-import { testStore } from "../compliance/suite.ts";
+import { testStore } from "../../src/testing/compliance.ts";
 
 // The suite drives time through the limiter's clock, so the objects decide on the caller's clock here.
 testStore({

@@ -8,9 +8,9 @@ import {
   type Store,
   slidingWindow,
   tokenBucket,
-} from "../../src/index.ts";
-import { tomorrowAt } from "../support/clock.ts";
-import { seeded } from "../support/random.ts";
+} from "../index.ts";
+import { tomorrowAt } from "./clock.ts";
+import { seeded } from "./random.ts";
 import { referenceStore } from "./reference-store.ts";
 
 /** What each check gets: a store, a prefix no other check uses, and how long random traces run. */

@@ -1,12 +1,4 @@
-import {
-  applyRelease,
-  applyRules,
-  evaluate,
-  ioGuard,
-  type KeyState,
-  type RuleState,
-  type Store,
-} from "../../src/index.ts";
+import { applyRelease, applyRules, evaluate, ioGuard, type KeyState, type RuleState, type Store } from "../index.ts";
 
 /** Ways to break the reference store on purpose, each a bug seen in real rate limiters. */
 export type Flaw =

@@ -1,5 +1,5 @@
 import { expect } from "vitest";
-import { concurrency, type Decision, fixedWindow, gcra } from "../../src/index.ts";
+import { concurrency, type Decision, fixedWindow, gcra } from "../index.ts";
 import { type Check, limiterFor, T0 } from "./checks.ts";
 
 const allowedCount = (decisions: Decision[]) => decisions.filter((d) => d.allowed).length;
@@ -109,7 +109,7 @@ export const concurrencyChecks: readonly Check[] = [
     name: "concurrency: random traces with releases give the reference decisions",
     async run(context) {
       const { referenceStore } = await import("./reference-store.ts");
-      const { seeded } = await import("../support/random.ts");
+      const { seeded } = await import("./random.ts");
       const rules = [concurrency({ limit: 4, lease: 1500 }), gcra({ limit: 20, period: "1s", burst: 6 })];
       for (const seed of [3, 4]) {
         const random = seeded(seed);
