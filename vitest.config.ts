@@ -90,7 +90,12 @@ export default defineConfig({
       },
       {
         // The same fuzz for the Durable Object store, inside workerd.
-        plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.toml" } })],
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: { bindings: { FUZZ_RUNS: process.env.FUZZ_RUNS ?? "", FUZZ_SEED: process.env.FUZZ_SEED ?? "" } },
+          }),
+        ],
         test: { name: "fuzz-workers", include: ["tests/fuzz/**/*.workers.test.ts"], testTimeout: 120_000 },
       },
       {

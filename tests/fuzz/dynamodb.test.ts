@@ -2,7 +2,8 @@ import { CreateTableCommand, type DynamoDBClient } from "@aws-sdk/client-dynamod
 import { afterAll, beforeAll, describe, it } from "vitest";
 import { createTableInput, dynamoDbStore } from "../../src/stores/dynamodb.ts";
 import { type DynamoDbLocal, localClient, startDynamoDbLocal } from "../support/dynamodb-local.ts";
-import { fuzz, MODES } from "./run.ts";
+import { REGRESSIONS } from "./regressions.ts";
+import { fuzz, MODES, runTrace } from "./run.ts";
 
 let local: DynamoDbLocal;
 let db: DynamoDBClient;
@@ -15,15 +16,24 @@ afterAll(async () => {
   await local?.stop();
 });
 
-// Each isolate is its own store instance (its own item cache) on one table, with the default options. No TTL is
-// switched on: traces run on tomorrow's clock, so nothing they write could expire by real time anyway.
+let tables = 0;
+/**
+ * Stores on a new table, one per isolate (each with its own item cache), default options. No TTL is switched on:
+ * traces run on tomorrow's clock, so nothing they write could expire by real time anyway.
+ */
+async function isolates(count: number) {
+  const tableName = `edgelimit-fuzz-${++tables}`;
+  await db.send(new CreateTableCommand(createTableInput(tableName)));
+  return Array.from({ length: count }, () => dynamoDbStore({ client: db, tableName }));
+}
+
 describe("differential fuzz: DynamoDB Local against the memory store", () => {
   for (const mode of MODES) {
     it(mode.name, async () => {
-      const tableName = `edgelimit-fuzz-${mode.isolates}-${mode.denyCache ? "cache" : "nocache"}`;
-      await db.send(new CreateTableCommand(createTableInput(tableName)));
-      const store = () => dynamoDbStore({ client: db, tableName });
-      await fuzz(mode, 8, 25, async () => Array.from({ length: mode.isolates }, store));
+      const stores = await isolates(mode.isolates);
+      await fuzz(mode, 8, 25, async () => stores);
     });
   }
+  for (const r of REGRESSIONS)
+    it(`regression: ${r.name}`, async () => void (await runTrace(r.trace, await isolates(r.isolates), r.denyCache)));
 });

@@ -16,10 +16,9 @@ import {
 } from "./trace.ts";
 
 /** Seed and number of runs: `FUZZ_SEED` replays a failure, `FUZZ_RUNS` scales every budget (the long run). */
-export function budget(runs: number): { seed: number; numRuns: number } {
-  const env = (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env ?? {};
-  const seed = env.FUZZ_SEED === undefined ? 20_251_019 : Number(env.FUZZ_SEED);
-  const numRuns = env.FUZZ_RUNS === undefined ? runs : Number(env.FUZZ_RUNS);
+export function budget(runs: number, env: Readonly<Record<string, string | undefined>> = processEnv()) {
+  const seed = env.FUZZ_SEED ? Number(env.FUZZ_SEED) : 20_251_019;
+  const numRuns = env.FUZZ_RUNS ? Number(env.FUZZ_RUNS) : runs;
   return { seed, numRuns };
 }
 
@@ -37,6 +36,10 @@ export const MODES: readonly Mode[] = [
   { name: "3 isolates, deny cache off", isolates: 3, denyCache: false },
   { name: "3 isolates, deny cache on", isolates: 3, denyCache: true },
 ];
+
+function processEnv(): Record<string, string | undefined> {
+  return (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env ?? {};
+}
 
 let traceCount = 0;
 
@@ -69,7 +72,7 @@ export async function runTrace(trace: Trace, stores: readonly Store[], denyCache
   for (const [i, step] of trace.steps.entries()) {
     now = nextTime(now, step.advance, last, trace.rules);
     const limiter = limiters[step.isolate % limiters.length]!;
-    const cost = costOf(step.cost, capacity);
+    const cost = step.exactCost ?? costOf(step.cost, capacity);
     const where = `step ${i}: isolate ${step.isolate} ${step.op} cost ${cost} at start + ${now - start} ms`;
     ops++;
     if (step.op === "reset") {
@@ -101,7 +104,13 @@ export async function runTrace(trace: Trace, stores: readonly Store[], denyCache
  * The property for one backend and mode: `isolates()` makes the stores of a trace (separate instances on one
  * backend). Resets are left out with several deny-caching isolates: a reset elsewhere is the documented exception.
  */
-export async function fuzz(mode: Mode, runs: number, steps: number, isolates: () => Promise<Store[]>) {
+export async function fuzz(
+  mode: Mode,
+  runs: number,
+  steps: number,
+  isolates: () => Promise<Store[]>,
+  env?: Readonly<Record<string, string | undefined>>,
+) {
   const ops: Step["op"][] = ["limit", "limit", "limit", "peek", "release"];
   if (!(mode.denyCache && mode.isolates > 1)) ops.push("reset");
   let operations = 0;
@@ -110,7 +119,7 @@ export async function fuzz(mode: Mode, runs: number, steps: number, isolates: ()
     fc.asyncProperty(arbitrary, async (trace) => {
       operations += await runTrace(trace, await isolates(), mode.denyCache);
     }),
-    budget(runs),
+    budget(runs, env),
   );
   return operations;
 }

@@ -33,6 +33,8 @@ export interface Step {
   readonly op: "limit" | "peek" | "reset" | "release";
   /** For limit/peek: the cost as a share of the rules' capacity (0 … capacity + 2), see `costOf`. */
   readonly cost: number;
+  /** The cost itself, for hand-written traces (the regression cases). */
+  readonly exactCost?: number;
   readonly advance: Advance;
 }
 
@@ -109,7 +111,7 @@ export function ruleInputs(specs: readonly RuleSpec[]): RuleInput[] {
         return tokenBucket({ capacity: s.capacity, refillRate: s.rate, interval: s.ms, name });
       case "gcra":
         return gcra({ limit: s.limit, period: s.ms, burst: s.burst, name });
-      case "leases":
+      default:
         return concurrency({ limit: s.limit, lease: s.ms, name });
     }
   });

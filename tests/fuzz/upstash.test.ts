@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, it } from "vitest";
 import { upstashStore } from "../../src/stores/upstash.ts";
 import { startUpstashBackend, type UpstashBackend } from "../support/upstash-bridge.ts";
-import { fuzz, MODES } from "./run.ts";
+import { REGRESSIONS } from "./regressions.ts";
+import { fuzz, MODES, runTrace } from "./run.ts";
 
 let backend: UpstashBackend;
 beforeAll(async () => {
@@ -10,11 +11,11 @@ beforeAll(async () => {
 afterAll(() => backend?.stop());
 
 // Each isolate is its own store instance (its own fetch client and script cache) on the one redis-server.
+const isolates = async (count: number) =>
+  Array.from({ length: count }, () => upstashStore({ url: backend.url, token: backend.token }));
+
 describe("differential fuzz: Upstash REST (redis-server + bridge) against the memory store", () => {
-  for (const mode of MODES) {
-    it(mode.name, async () => {
-      const store = () => upstashStore({ url: backend.url, token: backend.token });
-      await fuzz(mode, 25, 30, async () => Array.from({ length: mode.isolates }, store));
-    });
-  }
+  for (const mode of MODES) it(mode.name, () => fuzz(mode, 25, 30, () => isolates(mode.isolates)));
+  for (const r of REGRESSIONS)
+    it(`regression: ${r.name}`, async () => void (await runTrace(r.trace, await isolates(r.isolates), r.denyCache)));
 });
