@@ -52,7 +52,7 @@ const durations = fc.oneof(
   fc.constantFrom(1, 2, 7, 10, 999, 1000, 61_000, MINUTE, 3_600_000, DAY),
   fc.integer({ min: 1, max: DAY }),
 );
-const limits = fc.oneof({ weight: 3, arbitrary: fc.integer({ min: 1, max: 12 }) }, fc.integer({ min: 1, max: 1000 }));
+const limits = fc.oneof({ weight: 6, arbitrary: fc.integer({ min: 1, max: 12 }) }, fc.integer({ min: 1, max: 1000 }));
 
 const windowed = fc.record({
   kind: fc.constantFrom("fixed" as const, "sliding" as const),
@@ -124,8 +124,7 @@ export function capacityOf(specs: readonly RuleSpec[]): number {
 
 /** A step's cost: small costs most of the time, every cost up to capacity + 2 sometimes. */
 export function costOf(raw: number, capacity: number): number {
-  const small = raw % 4;
-  return raw < 600 ? Math.min(small, capacity + 2) : raw % (capacity + 3);
+  return raw < 500 ? Math.min(raw % 4, capacity + 2) : raw % (capacity + 3);
 }
 
 /** Where the clock goes next, from the previous decision and the rules. */
