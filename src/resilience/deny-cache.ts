@@ -48,25 +48,21 @@ export class DenyCache {
       return undefined;
     }
     if (cost < entry.cost || cost === 0) return undefined;
-    const { decision } = entry;
     const out: RuleDecision[] = [];
-    let retryAfterMs = 0;
-    let remaining = Number.POSITIVE_INFINITY;
-    let resetAt = now;
-    let tightest = decision.rules[0]!;
     for (let i = 0; i < rules.length; i++) {
-      const r = bound(rules[i]!, evaluators[i]!, decision.rules[i]!, entry, cost, now);
+      const r = bound(rules[i]!, evaluators[i]!, entry.decision.rules[i]!, entry, cost, now);
       if (r === undefined) return undefined;
       out.push(r);
-      if (r.retryAfterMs > retryAfterMs) {
-        retryAfterMs = r.retryAfterMs;
-        tightest = r;
-      }
-      remaining = Math.min(remaining, r.remaining);
-      resetAt = Math.max(resetAt, r.resetAt);
     }
-    const { limit } = tightest;
-    return { ...decision, limit, remaining, resetAt, retryAfterMs, reason: "cached", now, rules: out };
+    return {
+      ...entry.decision,
+      remaining: Math.min(...out.map((r) => r.remaining)),
+      resetAt: Math.max(now, ...out.map((r) => r.resetAt)),
+      retryAfterMs: Math.max(...out.map((r) => r.retryAfterMs)),
+      reason: "cached",
+      now,
+      rules: out,
+    };
   }
 
   /** Remembers a denial the store made for `cost`, asked at local time `askedAt`. */
@@ -88,7 +84,7 @@ export class DenyCache {
 
 /**
  * One rule of a cached denial, answered for `cost` at `now` as if up to `entry.cost − 1` units had been consumed
- * since by others. Undefined when no bound is known (a concurrency rule that might deny).
+ * since by others. Undefined when no bound is known (a concurrency rule that might deny, or might have been used).
  */
 function bound(
   rule: Rule,
@@ -100,42 +96,29 @@ function bound(
 ): RuleDecision | undefined {
   const extra = entry.cost - 1;
   const need = cost + extra;
-  const { algorithm } = rule;
   // The rule's state at its worst: fully consumed at `now`; no reachable state denies longer or resets later.
   let worst: readonly number[] | undefined;
-  if (algorithm === "tokenBucket") worst = [0, now];
-  else if (algorithm === "gcra") {
+  if (rule.algorithm === "tokenBucket") worst = [0, now];
+  else if (rule.algorithm === "gcra") {
     const ahead = rule.burst * rule.periodMs;
     worst = [now + Math.floor(ahead / rule.limit), ahead % rule.limit];
-  } else if (algorithm !== "concurrency") worst = [now - (now % rule.windowMs), rule.limit, rule.limit];
+  } else if (rule.algorithm !== "concurrency") worst = [now - (now % rule.windowMs), rule.limit, rule.limit];
   const full = worst && evaluate(rule, worst, cost, now);
-  // Time only adds to a rule's quota, so a rule that had room for `need` then has room for `cost` now.
-  let deadline = seen.remaining >= need ? now : Number.POSITIVE_INFINITY;
-  // When the rule would first fit `need` units, consuming nothing from the denial on (an upper bound).
-  if (!seen.allowed) {
-    const denied = entry.askedAt + seen.retryAfterMs;
-    if (need === entry.cost) deadline = denied;
-    else if (algorithm === "gcra" && need <= rule.burst) {
-      deadline = denied + Math.ceil(((need - entry.cost) * rule.periodMs) / rule.limit);
-    } else if (algorithm === "tokenBucket" && need <= rule.capacity) {
-      const t = seen.remaining;
-      const ticks = (n: number) => Math.ceil((n - t) / rule.refillRate);
-      deadline = denied + (ticks(need) - ticks(entry.cost)) * rule.intervalMs;
-    }
-  }
+  // When the rule first fits `need` units, consuming nothing from the denial on. Time only adds to a rule's
+  // quota, so a rule that had room for `need` units then has room for `cost` now, whatever others took.
+  const deadline =
+    seen.remaining >= need
+      ? now
+      : !seen.allowed && need === entry.cost
+        ? entry.askedAt + seen.retryAfterMs
+        : Number.POSITIVE_INFINITY;
   const allowed = deadline <= now;
-  if (!allowed && !full) return undefined;
-  const retryAfterMs = allowed ? 0 : Math.min(deadline - now, full!.retryAfterMs);
-  let resetAt = seen.resetAt > now ? seen.resetAt : now;
-  if (extra > 0) {
-    let late = full ? full.resetAt : Number.POSITIVE_INFINITY;
-    if (algorithm === "gcra") late = Math.min(late, resetAt + Math.ceil((extra * rule.periodMs) / rule.limit));
-    if (algorithm === "tokenBucket")
-      late = Math.min(late, resetAt + Math.ceil(extra / rule.refillRate) * rule.intervalMs);
-    // A concurrency rule that provably allows: its leases taken since end within one lease.
-    if (algorithm === "concurrency") late = Math.max(resetAt, now + rule.leaseMs);
-    resetAt = late;
-  }
-  const remaining = Math.max(allowed ? cost : 0, seen.remaining - extra);
-  return { ...seen, allowed, remaining, resetAt, retryAfterMs };
+  if (!full && (!allowed || extra > 0)) return undefined;
+  return {
+    ...seen,
+    allowed,
+    remaining: Math.max(allowed ? cost : 0, seen.remaining - extra),
+    resetAt: extra > 0 ? full!.resetAt : seen.resetAt > now ? seen.resetAt : now,
+    retryAfterMs: allowed ? 0 : Math.min(deadline - now, full!.retryAfterMs),
+  };
 }
