@@ -47,8 +47,14 @@ let traceCount = 0;
  * Runs one trace on `stores` (one limiter per store: the isolates) and on the memory store, comparing every field
  * of every decision: exactly, or by `boundProblems` for an answer the deny cache gave. Returns the operations run.
  */
-export async function runTrace(trace: Trace, stores: readonly Store[], denyCache: boolean): Promise<number> {
-  const key = `fuzz:${Date.now().toString(36)}:${++traceCount}`;
+export async function runTrace(
+  trace: Trace,
+  stores: readonly Store[],
+  denyCache: boolean,
+  keyPool?: number,
+): Promise<number> {
+  ++traceCount;
+  const key = keyPool ? `fuzz:pool:${traceCount % keyPool}` : `fuzz:${Date.now().toString(36)}:${traceCount}`;
   const start = tomorrowAt(trace.start);
   let now = start;
   const clock = () => now;
@@ -65,6 +71,8 @@ export async function runTrace(trace: Trace, stores: readonly Store[], denyCache
       timeout: 30_000,
     }),
   );
+  // A key from the pool is reused: clear what an earlier trace left in it.
+  if (keyPool) await limiters[0]!.reset(key);
   const capacity = capacityOf(trace.rules);
   const leases: string[] = [];
   let last: Decision | undefined;
@@ -102,14 +110,14 @@ export async function runTrace(trace: Trace, stores: readonly Store[], denyCache
 
 /**
  * The property for one backend and mode: `isolates()` makes the stores of a trace (separate instances on one
- * backend). Resets are left out with several deny-caching isolates: a reset elsewhere is the documented exception.
+ * backend). `keyPool` reuses that many keys (reset first) instead of a new key per trace. Resets are left out with several deny-caching isolates: a reset elsewhere is the documented exception.
  */
 export async function fuzz(
   mode: Mode,
   runs: number,
   steps: number,
   isolates: () => Promise<Store[]>,
-  env?: Readonly<Record<string, string | undefined>>,
+  options: { env?: Readonly<Record<string, string | undefined>>; keyPool?: number } = {},
 ) {
   const ops: Step["op"][] = ["limit", "limit", "limit", "peek", "release"];
   if (!(mode.denyCache && mode.isolates > 1)) ops.push("reset");
@@ -117,9 +125,9 @@ export async function fuzz(
   const arbitrary = traces({ isolates: mode.isolates, steps, ops });
   await fc.assert(
     fc.asyncProperty(arbitrary, async (trace) => {
-      operations += await runTrace(trace, await isolates(), mode.denyCache);
+      operations += await runTrace(trace, await isolates(), mode.denyCache, options.keyPool);
     }),
-    budget(runs, env),
+    budget(runs, options.env),
   );
   return operations;
 }
