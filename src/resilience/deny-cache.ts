@@ -20,9 +20,10 @@ interface Entry {
  * isolate) passed through it and totals at most `c − 1` units (a reset made elsewhere is the exception: see
  * `reset` in the README). So `allowed: false` is exact, and each rule is answered for the cost asked as if up to
  * `c − 1` more units had been consumed: `retryAfterMs` and `resetAt` are upper bounds and `remaining` a lower
- * bound, never better news than the store's. With `c = 1` nothing can have been consumed, and every field is
- * exact except that time may have refilled a rule (then `remaining` is low, never high); a fixed window's
- * `retryAfterMs` is exact for any cost. `rules[i].allowed` is true only where the rule provably allows.
+ * bound, never better news than the store's. With `c = 1` nothing can have been consumed: asked for the same cost
+ * again, every field is exact except that time may have refilled a rule (then `remaining` is low, never high).
+ * A fixed window's `retryAfterMs` is exact for any cost. `rules[i].allowed` is true only where the rule provably
+ * allows. A bound comes from the rule's algorithm run on its worst state: fully consumed at `now`.
  */
 export class DenyCache {
   private readonly entries = new Map<string, Entry>();

@@ -94,7 +94,8 @@ export function traces(options: { isolates: number; steps: number; ops?: readonl
   return fc.record({
     rules,
     start: fc.integer({ min: 0, max: DAY - 1 }),
-    steps: fc.array(step, { minLength: 1, maxLength: options.steps }),
+    // size "max": lengths spread over 1 … steps (fast-check's default keeps arrays near 10).
+    steps: fc.array(step, { minLength: 1, maxLength: options.steps, size: "max" }),
   });
 }
 
