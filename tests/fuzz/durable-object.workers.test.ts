@@ -14,7 +14,7 @@ describe("differential fuzz: Durable Objects (workerd) against the memory store"
   // 16 keys, reused: a new key per trace would open one SQLite database per trace in workerd, which runs out of
   // file handles after a few thousand traces (SQLITE_CANTOPEN).
   for (const mode of MODES) {
-    it(mode.name, () => fuzz(mode, 25, 30, () => isolates(mode.isolates), { env: settings, keyPool: 16 }));
+    it(mode.name, () => fuzz(mode, 60, 30, () => isolates(mode.isolates), { env: settings, keyPool: 16 }));
   }
   for (const r of REGRESSIONS)
     it(`regression: ${r.name}`, async () => void (await runTrace(r.trace, await isolates(r.isolates), r.denyCache)));

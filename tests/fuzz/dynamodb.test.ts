@@ -31,7 +31,7 @@ describe("differential fuzz: DynamoDB Local against the memory store", () => {
   for (const mode of MODES) {
     it(mode.name, async () => {
       const stores = await isolates(mode.isolates);
-      await fuzz(mode, 8, 25, async () => stores);
+      await fuzz(mode, 15, 30, async () => stores, { isolatedResets: true });
     });
   }
   for (const r of REGRESSIONS)

@@ -15,7 +15,7 @@ const isolates = async (count: number) =>
   Array.from({ length: count }, () => upstashStore({ url: backend.url, token: backend.token }));
 
 describe("differential fuzz: Upstash REST (redis-server + bridge) against the memory store", () => {
-  for (const mode of MODES) it(mode.name, () => fuzz(mode, 25, 30, () => isolates(mode.isolates)));
+  for (const mode of MODES) it(mode.name, () => fuzz(mode, 60, 30, () => isolates(mode.isolates)));
   for (const r of REGRESSIONS)
     it(`regression: ${r.name}`, async () => void (await runTrace(r.trace, await isolates(r.isolates), r.denyCache)));
 });

@@ -83,8 +83,8 @@ describe("deny cache: answers are exact or marked bounds, never better news than
     expect(cached).toMatchObject({ reason: "cached", retryAfterMs: 10, remaining: 0 });
   });
 
-  it("property: random traces, 3 isolates on one key, against the memory store (200 runs)", async () => {
-    await fuzz(MODES[3]!, 200, 40, async () => shared());
+  it("property: random traces, 3 isolates on one key, against the memory store (500 runs)", async () => {
+    await fuzz(MODES[3]!, 500, 40, async () => shared());
   });
 });
 
