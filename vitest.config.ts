@@ -76,6 +76,29 @@ export default defineConfig({
         },
       },
       {
+        // The cross-store differential fuzz (issue 19): seeded, shrinking traces on Upstash and DynamoDB Local against
+        // the memory store. `FUZZ_RUNS=5000 npm run fuzz` for a long run, `FUZZ_SEED=…` to replay a failure.
+        extends: true,
+        test: {
+          name: "fuzz",
+          environment: "node",
+          include: ["tests/fuzz/**/*.test.ts"],
+          exclude: ["tests/fuzz/**/*.workers.test.ts"],
+          testTimeout: 120_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        // The same fuzz for the Durable Object store, inside workerd.
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: { bindings: { FUZZ_RUNS: process.env.FUZZ_RUNS ?? "", FUZZ_SEED: process.env.FUZZ_SEED ?? "" } },
+          }),
+        ],
+        test: { name: "fuzz-workers", include: ["tests/fuzz/**/*.workers.test.ts"], testTimeout: 120_000 },
+      },
+      {
         extends: true,
         test: {
           name: "lambda",

@@ -134,7 +134,11 @@ export class RateLimiterObject extends DurableObject {
     return Date.now();
   }
 
-  /** Deletes keys idle past their expiry; when none is left, all storage (and so the bill for it). */
+  /**
+   * Deletes keys idle past their expiry; when none is left, all storage (and so the bill for it). Expiry runs on
+   * this object's clock, while with `clock: "caller"` decisions use the caller's: this assumes the caller's clock is
+   * not behind real time, or state is deleted before the caller is done with it (docs/consistency.md).
+   */
   override async alarm(): Promise<void> {
     this.stats.alarmRuns++;
     this.alarmAt = null;

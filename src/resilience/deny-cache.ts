@@ -1,4 +1,6 @@
-import type { Decision } from "../decision.ts";
+import type { Evaluator } from "../algorithms/apply.ts";
+import type { Decision, RuleDecision } from "../decision.ts";
+import type { Rule } from "../rules.ts";
 
 interface Entry {
   /** The smallest cost the store denied; any cost at least this large is denied too. */
@@ -11,10 +13,17 @@ interface Entry {
 
 /**
  * Keys the store has denied, kept in this isolate until the store could allow them again, so repeated
- * requests from a limited client cost no round trip. Sound by construction: under every algorithm a
- * larger cost never becomes allowed sooner, other callers can only consume more, and `until` is measured
- * from before the store call, so the cache never denies what the store would allow, nor for longer
- * (a reset made elsewhere is the exception: see `reset` in the README).
+ * requests from a limited client cost no round trip.
+ *
+ * Why an answer from here is sound, though other isolates may share the key: until `until`, the rule that set
+ * `until` still denies the cached cost `c` with nothing consumed since, so everything admitted meanwhile (by any
+ * isolate) passed through it and totals at most `c − 1` units (a reset made elsewhere is the exception: see
+ * `reset` in the README). So `allowed: false` is exact, and each rule is answered for the cost asked as if up to
+ * `c − 1` more units had been consumed: `retryAfterMs` and `resetAt` are upper bounds and `remaining` a lower
+ * bound, never better news than the store's. With `c = 1` nothing can have been consumed: asked for the same cost
+ * again, every field is exact except that time may have refilled a rule (then `remaining` is low, never high).
+ * A fixed window's `retryAfterMs` is exact for any cost. `rules[i].allowed` is true only where the rule provably
+ * allows. A bound comes from the rule's algorithm run on its worst state: fully consumed at `now`.
  */
 export class DenyCache {
   private readonly entries = new Map<string, Entry>();
@@ -25,8 +34,14 @@ export class DenyCache {
     this.maxKeys = maxKeys;
   }
 
-  /** The cached denial for this key and cost at `now`, re-timed to `now`, or undefined. */
-  get(key: string, cost: number, now: number): Decision | undefined {
+  /** The cached denial for this key and cost at `now` (rules and their algorithms as asked), or undefined. */
+  get(
+    key: string,
+    cost: number,
+    now: number,
+    rules: readonly Rule[],
+    evaluators: readonly Evaluator[],
+  ): Decision | undefined {
     const entry = this.entries.get(key);
     if (entry === undefined) return undefined;
     if (entry.until <= now) {
@@ -34,15 +49,20 @@ export class DenyCache {
       return undefined;
     }
     if (cost < entry.cost || cost === 0) return undefined;
-    const elapsed = now - entry.askedAt;
+    const out: RuleDecision[] = [];
+    for (let i = 0; i < rules.length; i++) {
+      const r = bound(rules[i]!, evaluators[i]!, entry.decision.rules[i]!, entry, cost, now);
+      if (r === undefined) return undefined;
+      out.push(r);
+    }
     return {
       ...entry.decision,
+      remaining: Math.min(...out.map((r) => r.remaining)),
+      resetAt: Math.max(now, ...out.map((r) => r.resetAt)),
+      retryAfterMs: Math.max(...out.map((r) => r.retryAfterMs)),
       reason: "cached",
-      retryAfterMs: entry.until - now,
       now,
-      rules: entry.decision.rules.map((r) =>
-        r.allowed ? r : { ...r, retryAfterMs: Math.max(0, r.retryAfterMs - elapsed) },
-      ),
+      rules: out,
     };
   }
 
@@ -61,4 +81,45 @@ export class DenyCache {
   delete(key: string): void {
     this.entries.delete(key);
   }
+}
+
+/**
+ * One rule of a cached denial, answered for `cost` at `now` as if up to `entry.cost − 1` units had been consumed
+ * since by others. Undefined when no bound is known (a concurrency rule that might deny, or might have been used).
+ */
+function bound(
+  rule: Rule,
+  evaluate: Evaluator,
+  seen: RuleDecision,
+  entry: Entry,
+  cost: number,
+  now: number,
+): RuleDecision | undefined {
+  const extra = entry.cost - 1;
+  const need = cost + extra;
+  // The rule's state at its worst: fully consumed at `now`; no reachable state denies longer or resets later.
+  let worst: readonly number[] | undefined;
+  if (rule.algorithm === "tokenBucket") worst = [0, now];
+  else if (rule.algorithm === "gcra") {
+    const ahead = rule.burst * rule.periodMs;
+    worst = [now + Math.floor(ahead / rule.limit), ahead % rule.limit];
+  } else if (rule.algorithm !== "concurrency") worst = [now - (now % rule.windowMs), rule.limit, rule.limit];
+  const full = worst && evaluate(rule, worst, cost, now);
+  // When the rule first fits `need` units, consuming nothing from the denial on. Time only adds to a rule's
+  // quota, so a rule that had room for `need` units then has room for `cost` now, whatever others took.
+  const deadline =
+    seen.remaining >= need
+      ? now
+      : !seen.allowed && need === entry.cost
+        ? entry.askedAt + seen.retryAfterMs
+        : Number.POSITIVE_INFINITY;
+  const allowed = deadline <= now;
+  if (!full && (!allowed || extra > 0)) return undefined;
+  return {
+    ...seen,
+    allowed,
+    remaining: Math.max(allowed ? cost : 0, seen.remaining - extra),
+    resetAt: extra > 0 ? full!.resetAt : seen.resetAt > now ? seen.resetAt : now,
+    retryAfterMs: allowed ? 0 : Math.min(deadline - now, full!.retryAfterMs),
+  };
 }

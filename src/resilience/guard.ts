@@ -129,7 +129,8 @@ function create(context: GuardContext, options: GuardOptions, config: GuardConfi
       const { asked, now, consume } = request;
       // A cost above capacity (asked to the store as cost 0) can never be allowed: the store's answer
       // (exceeds-capacity, never) beats a cached retry.
-      const cached = request.cost === asked ? denied?.get(key, asked, now) : undefined;
+      const cached =
+        request.cost === asked ? denied?.get(key, asked, now, request.rules, request.evaluators) : undefined;
       if (cached) {
         stats.cacheHits++;
         return { decision: cached, latency: 0, requests: 0 };

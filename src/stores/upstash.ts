@@ -38,7 +38,11 @@ export interface UpstashClientOptions extends CommonOptions {
 
 export type UpstashStoreOptions = UpstashRestOptions | UpstashClientOptions;
 
-/** Added to every `PX`: a caller whose clock runs behind still finds state the Lua treats as live. */
+/**
+ * Added to every `PX`: a caller whose clock runs behind still finds state the Lua treats as live. Redis counts `PX`
+ * in real time while the Lua decides at the caller's `now`, so this assumes callers' clocks agree within this
+ * margin; beyond it, state written by a caller ahead vanishes early for one behind (`clock: "redis"` avoids it).
+ */
 const EXPIRY_MARGIN_MS = 1000;
 const NAME = "upstash";
 
