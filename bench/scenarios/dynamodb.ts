@@ -7,8 +7,8 @@ import { packageVersion } from "../lib/system.ts";
 
 /** Full mode: limit 50, 200 racers, 50 contending instances; tiny mode (smoke test) a tenth of each. */
 const SIZES = {
-  full: { limit: 50, racers: 200, calls: 200, callers: 50, each: 4 },
-  tiny: { limit: 5, racers: 20, calls: 10, callers: 5, each: 2 },
+  full: { limit: 50, racers: 200, calls: 200, callers: 50, each: 4, hot: [100, 200], hotLimit: 20 },
+  tiny: { limit: 5, racers: 20, calls: 10, callers: 5, each: 2, hot: [10, 20], hotLimit: 2 },
 };
 type Sizes = (typeof SIZES)["full"];
 const BIG = 1_000_000;
@@ -66,7 +66,40 @@ async function round(endpoint: string, table: string, make: Make, sizes: Sizes) 
   figures["contended.p50"] = percentile(contTimes, 50);
   figures["contended.p99"] = percentile(contTimes, 99);
   for (const c of callers) c.close();
+  await hotKey(endpoint, table, make, sizes, figures);
   return figures;
+}
+
+/**
+ * Issue 14's hot key: `n` isolates (own client and store each, as Lambda containers), cold, decide once each at
+ * the same moment on one new key, with the limiter's default 1 s budget. Admitted by the store, decisions that
+ * failed (degraded or rejected by an error), and write requests per decision.
+ */
+async function hotKey(endpoint: string, table: string, make: Make, sizes: Sizes, figures: Figures) {
+  for (const [i, n] of sizes.hot.entries()) {
+    const tally = emptyTally();
+    const isolates = Array.from({ length: n }, () => make(endpoint, table, sizes.hotLimit, tally, true));
+    // Each isolate's connection is open (as in a warm container), the key in no cache.
+    await Promise.all(isolates.map((c) => c.decide(fresh("open"))));
+    Object.assign(tally, emptyTally());
+    const key = fresh("hot");
+    const started = performance.now();
+    let slowest = 0;
+    const answers = await Promise.all(
+      isolates.map(async (c) => {
+        const answer = await c.decide(key);
+        slowest = performance.now() - started;
+        return answer;
+      }),
+    );
+    const slot = i === 0 ? "hotA" : "hotB";
+    figures[`${slot}.admitted`] = answers.filter(Boolean).length;
+    figures[`${slot}.errors`] = (100 * tally.errors) / n;
+    figures[`${slot}.writes`] = tally.writes / n;
+    figures[`${slot}.reads`] = tally.reads / n;
+    figures[`${slot}.slowest`] = slowest;
+    for (const c of isolates) c.close();
+  }
 }
 
 const ROW_SPECS: readonly [field: string, label: string, unit: string, headline?: boolean][] = [
@@ -88,6 +121,16 @@ const ROW_SPECS: readonly [field: string, label: string, unit: string, headline?
   ["contended.errors", "decisions that failed (store error), 50 callers on one key", "%", true],
   ["contended.p50", "latency p50, 50 callers on one key", "ms"],
   ["contended.p99", "latency p99, 50 callers on one key", "ms"],
+  ["hotA.admitted", "hot key: admitted by the store, HOTA cold isolates at once, limit HOTLIMIT", "requests", true],
+  ["hotA.errors", "hot key: decisions failed (timeout/error), HOTA isolates", "%", true],
+  ["hotA.writes", "hot key: write requests per decision, HOTA isolates", "requests"],
+  ["hotA.reads", "hot key: read requests per decision, HOTA isolates", "requests"],
+  ["hotA.slowest", "hot key: until the last decision, HOTA isolates (edgelimit stops at its 1 s budget)", "ms"],
+  ["hotB.admitted", "hot key: admitted by the store, HOTB cold isolates at once, limit HOTLIMIT", "requests", true],
+  ["hotB.errors", "hot key: decisions failed (timeout/error), HOTB isolates", "%", true],
+  ["hotB.writes", "hot key: write requests per decision, HOTB isolates", "requests"],
+  ["hotB.reads", "hot key: read requests per decision, HOTB isolates", "requests"],
+  ["hotB.slowest", "hot key: until the last decision, HOTB isolates (edgelimit stops at its 1 s budget)", "ms"],
 ];
 
 /** Runs the DynamoDB scenario against its own DynamoDB Local. */
@@ -117,10 +160,13 @@ export async function runDynamoDb(options: ScenarioOptions): Promise<ScenarioRes
     label: label
       .replace("50 callers", `${sizes.callers} callers`)
       .replace("RACERS", String(sizes.racers))
+      .replace("HOTLIMIT", String(sizes.hotLimit))
+      .replace("HOTA", String(sizes.hot[0]))
+      .replace("HOTB", String(sizes.hot[1]))
       .replace("LIMIT", String(sizes.limit)),
     unit,
-    better: field === "admitted" ? "exact" : "lower",
-    ...(field === "admitted" ? { target: sizes.limit } : {}),
+    better: field.endsWith("admitted") ? "exact" : "lower",
+    ...(field === "admitted" ? { target: sizes.limit } : field.endsWith("admitted") ? { target: sizes.hotLimit } : {}),
     values: perRound.map((r) => summarize(r.map((f) => f[field]!))),
     headline: headline === true,
   }));
@@ -132,6 +178,7 @@ export async function runDynamoDb(options: ScenarioOptions): Promise<ScenarioRes
       `Fixed window, limit ${sizes.limit} per hour; on-demand tables created before timing (RLF with \`tableCreated: true, ttlSet: true\`, so neither makes control-plane calls). Requests are counted by a client middleware that also sets \`ReturnConsumedCapacity: TOTAL\`.`,
       '"Billed" = capacity DynamoDB Local reports + one WCU per failed conditional write (AWS bills those; Local reports no capacity for them). Items are under 1 KB.',
       "edgelimit's deny cache is off here (`denyCache: false`), so denials show the store's own cost; its store still answers a denial from an item it saw < 1 s ago without a request.",
+      `Hot key (issue 14): ${sizes.hot.join(" and ")} separate instances, cold (connection open, key in no cache), one decision each at the same moment on one new key, limit ${sizes.hotLimit}, with the limiter's default 1 s time budget for edgelimit (RLF has no budget: it waits). "Failed" = degraded (edgelimit; each then follows \`onStoreError\`) or rejected with an error (RLF).`,
       `Race: ${sizes.racers} concurrent calls through one limiter instance. Contention: ${sizes.callers} separate limiter instances (own client and cache, like separate Lambda containers), ${sizes.each} sequential decisions each, on one key, never denied.`,
     ],
   };

@@ -1,8 +1,9 @@
-import type { Item } from "./dynamodb-item.ts";
+import type { RawItem } from "./dynamodb-item.ts";
 
-/** An item as this isolate last saw it in DynamoDB, and when (the limiter's clock, epoch ms). */
+/** An item as this isolate last saw it in DynamoDB (raw: decoded per batch, with that batch's rules), and when. */
 export interface Seen {
-  readonly item: Item;
+  readonly raw: RawItem;
+  /** The limiter's clock, epoch ms. */
   readonly seenAt: number;
 }
 
@@ -28,11 +29,11 @@ export class SeenItems {
     return seen;
   }
 
-  /** Remembers `item` (or forgets the key when the item does not exist). */
-  set(key: string, item: Item | undefined, seenAt: number): void {
+  /** Remembers `raw` (or forgets the key when the item does not exist). */
+  set(key: string, raw: RawItem | undefined, seenAt: number): void {
     this.#entries.delete(key);
-    if (item === undefined || this.#maxKeys === 0) return;
-    this.#entries.set(key, { item, seenAt });
+    if (raw === undefined || this.#maxKeys === 0) return;
+    this.#entries.set(key, { raw, seenAt });
     if (this.#entries.size > this.#maxKeys) this.#entries.delete(this.#entries.keys().next().value as string);
   }
 

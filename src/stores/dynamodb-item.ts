@@ -1,70 +1,121 @@
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import type { KeyState } from "../algorithms/apply.ts";
 import type { RuleState } from "../algorithms/evaluation.ts";
+import type { Rule } from "../rules.ts";
 
 /**
- * The item of one key:
+ * The item of one key. Fixed attributes:
  * - `pk` (S): the encoded storage key (escaped prefix, `:`, key), hashed past 256 bytes by `storageKey()`;
- * - `rules` (M): each rule's state by rule name, a list of whole numbers (`{ "per-minute": [1732233600000, 7] }`);
- * - `version` (N): bumped by every write; writes are conditional on the version they computed from;
+ * - `version` (N): a random token set by every write; whole-state writes are conditional on the one they read;
  * - `expiresAtMs` (N): epoch ms from which the state counts as absent (checked on every read);
  * - `expiresAt` (N): the TTL attribute, epoch **seconds**, the first whole second after `expiresAtMs`, so
  *   DynamoDB's TTL (which deletes late, often hours late) never deletes state that still counts.
+ *
+ * Rule state is flat, one top-level attribute per number that DynamoDB arithmetic has to move on its own:
+ * - `w:<rule>` (N): a fixed or sliding window rule's current window start (epoch ms);
+ * - `n:<windowStart>:<rule>` (N): that rule's count in the window starting then; a fixed window keeps the current
+ *   window's, a sliding window the current and the previous one's. The window start is in the NAME, so a new
+ *   window's counter starts from nothing (`if_not_exists`) in the same write that counts into it;
+ * - `s:<rule>` (L of N): any other rule's state list (token bucket `[tokens, refilledAt]`, GCRA, leases).
  */
 export const ATTRIBUTES = Object.freeze({
   key: "pk",
-  rules: "rules",
   version: "version",
   expiresAtMs: "expiresAtMs",
   ttl: "expiresAt",
 });
 
-/** An item as last seen: its version and the key's state (which may have expired; `applyRules` checks). */
+const FIXED = new Set<string>(Object.values(ATTRIBUTES));
+
+/** The attribute holding a window rule's current window start. */
+export const windowName = (rule: string): string => `w:${rule}`;
+/** The attribute holding a window rule's count in the window starting at `start` (epoch ms). */
+export const countName = (rule: string, start: number): string => `n:${start}:${rule}`;
+/** The attribute holding any other rule's state list. */
+export const stateName = (rule: string): string => `s:${rule}`;
+
+const COUNT = /^n:(-?\d+):(.*)$/s;
+
+/** The rule an attribute belongs to, and for a counter its window start; `undefined` for the fixed attributes. */
+export function ownerOf(name: string): { rule: string; start?: number } | undefined {
+  if (FIXED.has(name)) return undefined;
+  const count = COUNT.exec(name);
+  if (count) return { rule: count[2]!, start: Number(count[1]) };
+  return { rule: name.startsWith("w:") || name.startsWith("s:") ? name.slice(2) : name };
+}
+
+export type RawItem = Record<string, AttributeValue>;
+
+/** An item as last seen: its version, the key's state (which may have expired; `applyRules` checks), its raw form. */
 export interface Item {
   readonly version: number;
   readonly state: KeyState;
+  readonly raw: RawItem;
 }
+
+/** Whether a rule's state is kept as window counters (`w:` and `n:` attributes) rather than one list. */
+export const counted = (rule: Rule): boolean => rule.algorithm === "fixedWindow" || rule.algorithm === "slidingWindow";
 
 /** The TTL value for state that counts as absent from `expiresAtMs` on: epoch seconds, rounded up past it. */
 export function ttlSeconds(expiresAtMs: number): number {
   return Math.floor(expiresAtMs / 1000) + 1;
 }
 
-/** The attribute values of a write (everything except `pk`). */
-export function encodeState(state: KeyState): Record<string, AttributeValue> {
-  const rules: Record<string, AttributeValue> = {};
-  for (const [name, numbers] of Object.entries(state.rules)) {
-    rules[name] = { L: numbers.map((n) => ({ N: String(n) })) };
+const n = (value: number): AttributeValue => ({ N: String(value) });
+
+/** The rule attributes of `state` (the rules in `rules` only), as a whole-state write sets them. */
+export function encodeRules(state: KeyState, rules: readonly Rule[]): RawItem {
+  const out: RawItem = {};
+  for (const rule of rules) {
+    const s = state.rules[rule.name];
+    if (s === undefined) continue;
+    if (!counted(rule)) {
+      out[stateName(rule.name)] = { L: s.map(n) };
+      continue;
+    }
+    out[windowName(rule.name)] = n(s[0]!);
+    out[countName(rule.name, s[0]!)] = n(s[1]!);
+    if (rule.algorithm === "slidingWindow" && s[2]! > 0) out[countName(rule.name, s[0]! - rule.windowMs)] = n(s[2]!);
   }
-  return {
-    ":rules": { M: rules },
-    ":expiresAtMs": { N: String(state.expiresAt) },
-    ":ttl": { N: String(ttlSeconds(state.expiresAt)) },
-  };
+  return out;
 }
 
 /**
- * Reads an item written by this store. Returns `undefined` for no item; throws a plain `Error` naming the
- * attribute for an item this store did not write (the caller wraps it in a `StoreError`).
+ * Reads an item written by this store as the reference state of `rules` (attributes of other rules are left
+ * out). Returns `undefined` for no item; throws a plain `Error` naming the attribute for an item this store
+ * did not write (the caller wraps it in a `StoreError`).
  */
-export function decodeItem(item: Record<string, AttributeValue> | undefined): Item | undefined {
-  if (item === undefined) return undefined;
-  const version = number(item[ATTRIBUTES.version], ATTRIBUTES.version);
-  const expiresAt = number(item[ATTRIBUTES.expiresAtMs], ATTRIBUTES.expiresAtMs);
-  const map = item[ATTRIBUTES.rules]?.M;
-  if (map === undefined) throw new Error(`attribute "${ATTRIBUTES.rules}" is not a map`);
-  const rules: Record<string, RuleState> = {};
-  for (const [name, value] of Object.entries(map)) {
-    if (value.L === undefined) throw new Error(`attribute "${ATTRIBUTES.rules}.${name}" is not a list`);
-    rules[name] = value.L.map((n, i) => number(n, `${ATTRIBUTES.rules}.${name}[${i}]`));
+export function decodeItem(raw: RawItem | undefined, rules: readonly Rule[]): Item | undefined {
+  if (raw === undefined) return undefined;
+  const version = number(raw[ATTRIBUTES.version], ATTRIBUTES.version);
+  const expiresAt = number(raw[ATTRIBUTES.expiresAtMs], ATTRIBUTES.expiresAtMs);
+  const states: Record<string, RuleState> = {};
+  for (const rule of rules) {
+    if (!counted(rule)) {
+      const name = stateName(rule.name);
+      const list = raw[name];
+      if (list === undefined) continue;
+      if (list.L === undefined) throw new Error(`attribute "${name}" is not a list`);
+      states[rule.name] = list.L.map((v, i) => number(v, `${name}[${i}]`));
+      continue;
+    }
+    const name = windowName(rule.name);
+    if (raw[name] === undefined) continue;
+    const start = number(raw[name], name);
+    const count = (at: number) => {
+      const c = countName(rule.name, at);
+      return raw[c] === undefined ? 0 : number(raw[c], c);
+    };
+    states[rule.name] =
+      rule.algorithm === "slidingWindow" ? [start, count(start), count(start - rule.windowMs)] : [start, count(start)];
   }
-  return { version, state: { rules, expiresAt } };
+  return { version, state: { rules: states, expiresAt }, raw };
 }
 
 function number(value: AttributeValue | undefined, name: string): number {
-  const n = value?.N === undefined ? Number.NaN : Number(value.N);
-  if (!Number.isSafeInteger(n)) throw new Error(`attribute "${name}" is not a whole number`);
-  return n;
+  const v = value?.N === undefined ? Number.NaN : Number(value.N);
+  if (!Number.isSafeInteger(v)) throw new Error(`attribute "${name}" is not a whole number`);
+  return v;
 }
 
 /**

@@ -1,12 +1,13 @@
-import { DeleteItemCommand, GetItemCommand, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
+import { type AttributeValue, DeleteItemCommand, GetItemCommand, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
 import { applyRelease, applyRules, type KeyState, type RuleOutcome } from "../algorithms/apply.ts";
 import { StoreError } from "../errors.ts";
 import { ioGuard } from "../resilience/guard.ts";
+import type { Rule } from "../rules.ts";
 import type { ReleaseRequest, Store, StoreRequest, StoreResponse } from "../store.ts";
 import { type ArithmeticPlan, beforePlan, planArithmetic } from "./dynamodb-arithmetic.ts";
 import { SeenItems } from "./dynamodb-cache.ts";
 import { isConditionFailure, storeError } from "./dynamodb-errors.ts";
-import { ATTRIBUTES, decodeItem, encodeState, type Item } from "./dynamodb-item.ts";
+import { ATTRIBUTES, decodeItem, encodeRules, type Item, ownerOf, type RawItem, ttlSeconds } from "./dynamodb-item.ts";
 import { type DynamoDbStoreOptions, resolveOptions, type SendOptions } from "./dynamodb-options.ts";
 import { batchPerKey } from "./key-batches.ts";
 import { sleep, untilAllAbort } from "./signals.ts";
@@ -20,10 +21,12 @@ const ALGORITHMS = Object.freeze(["fixedWindow", "slidingWindow", "tokenBucket",
 const PING_KEY = "\u0000edgelimit:ping";
 
 /**
- * A store on one DynamoDB table: one item per key holding every rule's state, written with a conditional
- * `UpdateItem` on its `version`. A lost write returns the current item (`ReturnValuesOnConditionCheckFailure:
- * ALL_OLD`), so the retry recomputes without a read. A warm, uncontended allowed decision is 1 write; a denial
- * writes nothing. No control-plane calls. Needs dynamodb:GetItem, dynamodb:UpdateItem, dynamodb:DeleteItem.
+ * A store on one DynamoDB table: one item per key holding every rule's state (layout: `dynamodb-item.ts`).
+ * Counter steps, a new key and a window roll-over included, are arithmetic conditional `UpdateItem`s that
+ * DynamoDB applies from many isolates at once; other transitions are written whole under the item's `version`.
+ * A lost write returns the current item (`ReturnValuesOnConditionCheckFailure: ALL_OLD`), so the retry
+ * recomputes without a read. An allowed decision is 1 write; a denial writes nothing. No control-plane calls.
+ * Needs dynamodb:GetItem, dynamodb:UpdateItem, dynamodb:DeleteItem.
  *
  * Concurrency leases live in the same item: a release is a read-modify-write under the same version check
  * (1 write when this isolate's cached item holds the lease; otherwise 1 strongly consistent read first; no
@@ -49,56 +52,75 @@ export function dynamoDbStore(options: DynamoDbStoreOptions): Store {
   const signalOf = (signal: AbortSignal | undefined): SendOptions => (signal ? { abortSignal: signal } : {});
 
   /** A strongly consistent read of the item, remembered as seen at `now`. */
-  async function read(pk: string, now: number, signal: AbortSignal | undefined): Promise<Item | undefined> {
+  async function read(
+    pk: string,
+    now: number,
+    rules: readonly Rule[],
+    signal: AbortSignal | undefined,
+  ): Promise<Item | undefined> {
     const command = new GetItemCommand({ TableName: tableName, Key: { pk: { S: pk } }, ConsistentRead: true });
     const output = await send(() => client.send(command, signalOf(signal)));
-    const item = decode(output.Item, pk);
-    seen.set(pk, item, now);
+    const item = decode(output.Item, pk, rules);
+    seen.set(pk, item?.raw, now);
     return item;
   }
 
   /**
-   * Writes `state` whole if the item is still `previous` (or still absent), setting its version to `token`.
+   * Writes `state` whole if the item is still `previous` (or still absent), setting its version to `token`, and
+   * removes every rule attribute of `previous` the new state does not hold; returns the item written.
    * The SDK retries a request lost in transit: if an earlier attempt of this very write landed, the retry's
    * condition fails and the item it returns carries our own token, so the write is done, not to be redone.
    */
   async function write(
     pk: string,
     state: KeyState,
+    rules: readonly Rule[],
     previous: Item | undefined,
     token: number,
     signal: AbortSignal | undefined,
-  ): Promise<void> {
+  ): Promise<RawItem> {
+    const attributes = encodeRules(state, rules);
+    const names: Record<string, string> = { "#version": ATTRIBUTES.version };
+    const values: Record<string, AttributeValue> = { ":version": { N: String(token) } };
+    const sets = ["#version = :version"];
+    const fixed = {
+      [ATTRIBUTES.expiresAtMs]: { N: String(state.expiresAt) },
+      [ATTRIBUTES.ttl]: { N: String(ttlSeconds(state.expiresAt)) },
+    };
+    for (const [i, [name, value]] of Object.entries({ ...fixed, ...attributes }).entries()) {
+      names[`#s${i}`] = name;
+      values[`:s${i}`] = value;
+      sets.push(`#s${i} = :s${i}`);
+    }
+    const gone = Object.keys(previous?.raw ?? {}).filter((name) => ownerOf(name) && !(name in attributes));
+    gone.forEach((name, i) => {
+      names[`#r${i}`] = name;
+    });
+    if (previous) values[":seen"] = { N: String(previous.version) };
     const command = new UpdateItemCommand({
       TableName: tableName,
       Key: { pk: { S: pk } },
-      UpdateExpression: "SET #rules = :rules, #version = :version, #expiresAtMs = :expiresAtMs, #ttl = :ttl",
+      UpdateExpression: `SET ${sets.join(", ")}${gone.length > 0 ? ` REMOVE ${gone.map((_, i) => `#r${i}`).join(", ")}` : ""}`,
       ConditionExpression: previous ? "#version = :seen" : "attribute_not_exists(pk)",
-      ExpressionAttributeNames: {
-        "#rules": ATTRIBUTES.rules,
-        "#version": ATTRIBUTES.version,
-        "#expiresAtMs": ATTRIBUTES.expiresAtMs,
-        "#ttl": ATTRIBUTES.ttl,
-      },
-      ExpressionAttributeValues: {
-        ...encodeState(state),
-        ":version": { N: String(token) },
-        ...(previous ? { ":seen": { N: String(previous.version) } } : {}),
-      },
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
       ReturnValuesOnConditionCheckFailure: "ALL_OLD",
     });
+    const written = { pk: { S: pk }, ...fixed, ...attributes, [ATTRIBUTES.version]: { N: String(token) } };
     try {
       await send(() => client.send(command, signalOf(signal)));
     } catch (error) {
-      if (ownItem(error, pk, token)) return;
+      if (ownItem(error, pk, token, rules)) return written;
       throw error;
     }
+    return written;
   }
 
   /** Applies an arithmetic plan; returns the item it produced (from `ALL_NEW`, or from the item of a landed retry). */
   async function writeArithmetic(
     pk: string,
     plan: ArithmeticPlan,
+    rules: readonly Rule[],
     token: number,
     signal: AbortSignal | undefined,
   ): Promise<Item> {
@@ -109,29 +131,29 @@ export function dynamoDbStore(options: DynamoDbStoreOptions): Store {
       ReturnValues: "ALL_NEW",
       ReturnValuesOnConditionCheckFailure: "ALL_OLD",
     });
-    let output: { Attributes?: Parameters<typeof decodeItem>[0] };
+    let output: { Attributes?: RawItem | undefined };
     try {
       output = await send(() => client.send(command, signalOf(signal)));
     } catch (error) {
-      const landed = ownItem(error, pk, token);
+      const landed = ownItem(error, pk, token, rules);
       if (landed) return landed;
       throw error;
     }
-    const item = decode(output.Attributes, pk);
+    const item = decode(output.Attributes, pk, rules);
     if (item === undefined) throw new StoreError("dynamodb", `item "${pk}" missing from an update's answer`);
     return item;
   }
 
   /** The item a failed conditional write returned, when it carries `token`: an earlier attempt of it landed. */
-  function ownItem(error: unknown, pk: string, token: number): Item | undefined {
+  function ownItem(error: unknown, pk: string, token: number, rules: readonly Rule[]): Item | undefined {
     if (!isConditionFailure(error) || !error.Item) return undefined;
-    const current = decode(error.Item as Parameters<typeof decodeItem>[0], pk);
+    const current = decode(error.Item as RawItem, pk, rules);
     return current?.version === token ? current : undefined;
   }
 
-  function decode(raw: Parameters<typeof decodeItem>[0], pk: string): Item | undefined {
+  function decode(raw: RawItem | undefined, pk: string, rules: readonly Rule[]): Item | undefined {
     try {
-      return decodeItem(raw);
+      return decodeItem(raw, rules);
     } catch (error) {
       throw new StoreError("dynamodb", `item "${pk}" in table "${tableName}" was not written by edgelimit`, {
         cause: error,
@@ -144,7 +166,7 @@ export function dynamoDbStore(options: DynamoDbStoreOptions): Store {
     const pk = await storageKey(request.key);
     if (!request.consume || cost === 0) {
       // Looking never writes; it reads, so that what it shows includes other isolates' writes.
-      const item = await read(pk, now, signal);
+      const item = await read(pk, now, rules, signal);
       return { outcomes: applyRules(rules, item?.state, cost, now, false).outcomes, now };
     }
     return consumeBatch(pk, request) as Promise<StoreResponse>;
@@ -170,12 +192,13 @@ export function dynamoDbStore(options: DynamoDbStoreOptions): Store {
     const results: PromiseSettledResult<StoreResponse | undefined>[] = [];
     const now = Math.max(...requests.map((r) => r.now));
     const signal = untilAllAbort(requests.map((r) => r.signal));
+    const rules = rulesOf(requests);
     const cached = seen.get(pk);
-    let item = cached?.item;
+    let item = cached && decode(cached.raw, pk, rules);
     let fresh = false;
     const recent = cached !== undefined && now - cached.seenAt < config.confirmDenialsAfterMs;
     if (cached === undefined && config.coldKey === "read") {
-      item = await read(pk, now, signal);
+      item = await read(pk, now, rules, signal);
       fresh = true;
     }
     let open = requests.map((_, i) => i);
@@ -200,27 +223,25 @@ export function dynamoDbStore(options: DynamoDbStoreOptions): Store {
         // With no item cached, a denial cannot come from the cache; a release that found nothing can.
         const trusted = fresh || (!local.unsure && (recent || !local.denied || item === undefined));
         if (trusted) return settle(local.outcomes);
-        item = await read(pk, now, signal);
+        item = await read(pk, now, rules, signal);
         fresh = true;
         continue;
       }
       const token = newVersion();
-      const plan =
-        item && !local.releases ? planArithmetic(calls as StoreRequest[], item.state, local.allowed, token) : undefined;
+      const plan = local.releases ? undefined : planArithmetic(calls as StoreRequest[], item, local.allowed, token);
       try {
         if (plan) {
-          const after = await writeArithmetic(pk, plan, token, signal);
-          seen.set(pk, after, now);
+          const after = await writeArithmetic(pk, plan, rules, token, signal);
+          seen.set(pk, after.raw, now);
           return settle(answersFrom(pk, calls, local.allowed, after, plan));
         }
-        await write(pk, local.state, item, token, signal);
-        seen.set(pk, { version: token, state: local.state }, now);
+        seen.set(pk, await write(pk, local.state, rules, item, token, signal), now);
         return settle(local.outcomes);
       } catch (error) {
         if (!isConditionFailure(error)) throw error;
         // Another writer got there first (or the item exists, or a reset deleted it): its item is current.
-        item = decode(error.Item as Parameters<typeof decodeItem>[0], pk);
-        seen.set(pk, item, now);
+        item = decode(error.Item as RawItem | undefined, pk, rules);
+        seen.set(pk, item?.raw, now);
         fresh = true;
       }
       if (attempt >= config.maxAttempts) {
@@ -288,6 +309,13 @@ export function dynamoDbStore(options: DynamoDbStoreOptions): Store {
 
 /** One call in a key's batch: a decision, or leases to give back. */
 type Call = StoreRequest | ReleaseRequest;
+
+/** Every rule the calls of a batch name (the first of each name), to read the item's state by. */
+function rulesOf(calls: readonly Call[]): Rule[] {
+  const byName = new Map<string, Rule>();
+  for (const call of calls) for (const rule of call.rules) if (!byName.has(rule.name)) byName.set(rule.name, rule);
+  return [...byName.values()];
+}
 
 /** A batch applied in order to `stored`: each decision's outcomes (none for a release) and what it changes. */
 interface Replayed {

@@ -32,7 +32,7 @@ describe("expired items (TTL deletes late)", () => {
         TableName: tableName,
         Item: {
           pk: { S: "ttl:old" },
-          rules: { M: { bucket: { L: [{ N: "0" }, { N: String(now - 60_000) }] } } },
+          "s:bucket": { L: [{ N: "0" }, { N: String(now - 60_000) }] },
           version: { N: "41" },
           expiresAtMs: { N: String(now - 1000) },
           expiresAt: { N: String(Math.floor(now / 1000) + 3600) },

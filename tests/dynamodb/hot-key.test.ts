@@ -43,28 +43,46 @@ async function isolates(n: number): Promise<{ limiters: RateLimiter[]; clients: 
   return { limiters, clients };
 }
 
-// Opt-in (EDGELIMIT_HOT_KEY=1): its counts depend on DynamoDB Local's throughput, which on a 2-core machine shared
-// with other test runs is ~200 requests/s, so 100+ requests cannot finish inside the 1 s budget there.
-describe.skipIf(process.env.EDGELIMIT_HOT_KEY !== "1")("a hot key shared by many isolates, default options", () => {
-  it.each([100, 200])("%i isolates at once, limit 20: at most 20 admitted, at most 5 degraded", async (n) => {
-    const { limiters, clients } = await isolates(n);
-    const key = `key-${n}`;
-    const decisions = await Promise.all(limiters.map((l) => l.limit(key)));
-    const degraded = decisions.filter((d) => d.degraded).length;
-    const admitted = decisions.filter((d) => d.allowed && !d.degraded).length;
-    console.log(`${n} isolates, limit ${LIMIT}: ${admitted} admitted by the store, ${degraded} degraded`);
-    expect(degraded).toBeLessThanOrEqual(5);
-    expect(admitted).toBeLessThanOrEqual(LIMIT);
-    expect(admitted).toBeGreaterThanOrEqual(LIMIT - degraded);
-    // What the store holds is what it admitted: no write was lost or counted twice.
-    const check = createRateLimiter({
-      store: dynamoDbStore({ client: db, tableName }),
-      rules: [fixedWindow({ limit: LIMIT, window: "1h" })],
-      prefix: "hot",
-      clock: () => T,
-      onStoreError: "throw",
-    });
-    expect((await check.peek(key, { cost: 0 })).remaining).toBe(LIMIT - admitted);
-    for (const c of clients) c.destroy();
+/** What the store holds for `key`: the units it counted. */
+async function stored(key: string): Promise<number> {
+  const check = createRateLimiter({
+    store: dynamoDbStore({ client: db, tableName }),
+    rules: [fixedWindow({ limit: LIMIT, window: "1h" })],
+    prefix: "hot",
+    clock: () => T,
+    onStoreError: "throw",
   });
+  return LIMIT - (await check.peek(key, { cost: 0 })).remaining;
+}
+
+// Each isolate sends exactly one write (a cold key and its roll-over included: the counter's attribute carries the
+// window start, so no read and no lost create comes first), so N decisions are N requests to DynamoDB Local. How many
+// finish inside the 1 s budget is then DynamoDB Local's throughput on this machine: 100 bare concurrent UpdateItems
+// from 100 clients took 0.4–1.7 s on the shared 2-core CI box. So the counts asserted here are the exact ones
+// (never over the limit, nothing lost or counted twice); the degraded count is printed, and asserted (≤ 5 for 100
+// isolates, the issue 14 target) only with EDGELIMIT_HOT_KEY=1, on a machine not shared with other test runs.
+describe("a hot key shared by many isolates, default options", () => {
+  it.each([100, 200])(
+    "%i isolates at once, limit 20: never over the limit, every store answer counted once",
+    async (n) => {
+      const { limiters, clients } = await isolates(n);
+      const key = `key-${n}`;
+      const decisions = await Promise.all(limiters.map((l) => l.limit(key)));
+      const degraded = decisions.filter((d) => d.degraded).length;
+      const admitted = decisions.filter((d) => d.allowed && !d.degraded).length;
+      const held = await stored(key);
+      console.log(
+        `${n} isolates, limit ${LIMIT}: ${admitted} admitted by the store, ${degraded} degraded, ${held} stored`,
+      );
+      expect(admitted).toBeLessThanOrEqual(LIMIT);
+      // The store holds what it admitted, plus writes of timed-out decisions that landed after their budget.
+      expect(held).toBeGreaterThanOrEqual(admitted);
+      expect(held).toBeLessThanOrEqual(Math.min(LIMIT, admitted + degraded));
+      // Every decision the store answered in time is right: 20 units went to someone, the rest were denied.
+      expect(admitted + decisions.filter((d) => !d.allowed).length).toBe(n - degraded);
+      if (degraded === 0) expect(admitted).toBe(LIMIT);
+      if (process.env.EDGELIMIT_HOT_KEY === "1" && n === 100) expect(degraded).toBeLessThanOrEqual(5);
+      for (const c of clients) c.destroy();
+    },
+  );
 });
