@@ -1,6 +1,6 @@
 import type { Evaluator, Lease, RuleOutcome } from "./algorithms/apply.ts";
 import type { ioGuard } from "./resilience/guard.ts";
-import type { Algorithm, Rule } from "./rules.ts";
+import type { Algorithm, Rule } from "./rules/types.ts";
 
 /** One decision asked of a store: all rules of one key, applied atomically in one round trip. */
 export interface StoreRequest {

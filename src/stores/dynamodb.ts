@@ -103,12 +103,12 @@ export function dynamoDbStore(options: DynamoDbStoreOptions): Store {
   }
 
   async function apply(request: StoreRequest): Promise<StoreResponse> {
-    const { rules, cost, now, signal } = request;
+    const { cost, now, signal } = request;
     const pk = await storageKey(request.key);
     if (!request.consume || cost === 0) {
       // Looking never writes; it reads, so that what it shows includes other isolates' writes.
       const item = await read(pk, now, signal);
-      return { outcomes: applyRules(rules, item?.state, cost, now, false).outcomes, now };
+      return { outcomes: applyRules({ ...request, consume: false }, item?.state).outcomes, now };
     }
     return consumeBatch(pk, request) as Promise<StoreResponse>;
   }
@@ -156,13 +156,13 @@ export function dynamoDbStore(options: DynamoDbStoreOptions): Store {
       const outcomes = open.map((i): readonly RuleOutcome[] | undefined => {
         const call = requests[i]!;
         if ("leases" in call) {
-          const next = applyRelease(call.rules, state, call.leases, call.now);
+          const next = applyRelease(call, state);
           if (next) state = next;
           else unsure = true;
           changed ||= next !== undefined;
           return undefined;
         }
-        const applied = applyRules(call.rules, state, call.cost, call.now, true);
+        const applied = applyRules({ ...call, consume: true }, state);
         if (applied.write) {
           state = applied.write;
           changed = true;

@@ -1,7 +1,7 @@
 import type { RuleOutcome } from "../algorithms/apply.ts";
 import { ConfigError, StoreError } from "../errors.ts";
 import { ioGuard } from "../resilience/guard.ts";
-import type { Rule } from "../rules.ts";
+import type { Rule } from "../rules/types.ts";
 import type { ReleaseRequest, Store, StoreRequest, StoreResponse } from "../store.ts";
 import { storageKey } from "./storage-key.ts";
 import { SCRIPT_ALGORITHMS, SCRIPT_MODES, UPSTASH_SCRIPT, UPSTASH_SCRIPT_SHA1 } from "./upstash-script.ts";
@@ -109,7 +109,7 @@ interface Commands {
 function checkClient(options: UpstashClientOptions, problems: string[]): Commands | undefined {
   const { redis } = options;
   const missing = ["evalsha", "eval", "del", "ping"].filter(
-    (m) => typeof (redis as unknown as Record<string, unknown>)?.[m] !== "function",
+    (m) => redis == null || typeof Reflect.get(Object(redis), m) !== "function",
   );
   if (missing.length > 0) {
     problems.push(`upstashStore: redis must be an @upstash/redis client (missing ${missing.join(", ")})`);

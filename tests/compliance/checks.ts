@@ -5,10 +5,10 @@ import {
   fixedWindow,
   gcra,
   type RuleInput,
-  type Store,
   slidingWindow,
   tokenBucket,
 } from "../../src/index.ts";
+import type { Store } from "../../src/store-entry.ts";
 import { tomorrowAt } from "../support/clock.ts";
 import { seeded } from "../support/random.ts";
 import { referenceStore } from "./reference-store.ts";
