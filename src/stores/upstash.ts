@@ -108,9 +108,8 @@ interface Commands {
 
 function checkClient(options: UpstashClientOptions, problems: string[]): Commands | undefined {
   const { redis } = options;
-  const missing = ["evalsha", "eval", "del", "ping"].filter(
-    (m) => redis == null || typeof Reflect.get(Object(redis), m) !== "function",
-  );
+  // Typed as a client, but it comes from the caller's code, which may pass anything.
+  const missing = (["evalsha", "eval", "del", "ping"] as const).filter((m) => typeof redis?.[m] !== "function");
   if (missing.length > 0) {
     problems.push(`upstashStore: redis must be an @upstash/redis client (missing ${missing.join(", ")})`);
     return undefined;
