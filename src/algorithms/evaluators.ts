@@ -7,8 +7,8 @@ import { slidingWindow } from "./sliding-window.ts";
 import { tokenBucket } from "./token-bucket.ts";
 
 // Only the algorithms: code that receives plain rules (a Durable Object) bundles these, not the rule kinds.
-// The one cast in the rules: each algorithm takes its own rule type, and the lookup by `rule.algorithm` below is
-// what guarantees it gets that type; TypeScript cannot follow a union through an index, so it is stated here.
+// Each algorithm takes its own rule type, which the lookup by `rule.algorithm` below guarantees; TypeScript cannot
+// follow a union through an index, so this one cast states it (lookups.ts keeps the kinds typed per algorithm).
 const EVALUATORS = { fixedWindow, slidingWindow, tokenBucket, gcra, concurrency } as Record<Algorithm, Evaluator>;
 
 /** Runs one rule's algorithm, looked up by its name. */

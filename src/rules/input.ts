@@ -22,7 +22,11 @@ export interface Policy {
 /** Reads one option; a bad value is recorded as a problem and read as 1, so checking goes on. */
 export type OptionReader = (option: string, fallback?: number) => number;
 
-/** Everything the core knows of one algorithm, apart from the store that keeps its state. */
+/**
+ * Everything the core knows of one algorithm, apart from the store that keeps its state. The functions are declared
+ * as methods on purpose: TypeScript checks method parameters bivariantly, so a `RuleKind<GcraRule>` is a `RuleKind`
+ * without a cast (as function-typed properties they would not be, and `RuleInput.kind` would need one).
+ */
 export interface RuleKind<R extends Rule = Rule> {
   /** The options its constructor accepts, besides `name`. */
   readonly options: readonly string[];

@@ -18,6 +18,7 @@ const windowed: RuleKind<FixedWindowRule>["build"] = (count, duration) => ({
   windowMs: duration("window"),
 });
 
+/** `fixedWindow()`: at most `limit` per epoch-aligned window. */
 export const FIXED_WINDOW: RuleKind<FixedWindowRule> = {
   options: ["limit", "window"],
   build: windowed,
@@ -28,6 +29,8 @@ export const FIXED_WINDOW: RuleKind<FixedWindowRule> = {
 };
 
 // Not `{ ...FIXED_WINDOW, … }`: a kind that references another keeps the other's algorithm in every bundle.
+
+/** `slidingWindow()`: the two-window weighted estimate. */
 export const SLIDING_WINDOW: RuleKind<SlidingWindowRule> = {
   options: ["limit", "window"],
   build(count, duration, problem) {
@@ -43,6 +46,7 @@ export const SLIDING_WINDOW: RuleKind<SlidingWindowRule> = {
   evaluate: runSlidingWindow,
 };
 
+/** `tokenBucket()`: `refillRate` whole tokens every `interval` (default 1s), up to `capacity`. */
 export const TOKEN_BUCKET: RuleKind<TokenBucketRule> = {
   options: ["capacity", "refillRate", "interval"],
   build(count, duration, problem) {
@@ -58,6 +62,7 @@ export const TOKEN_BUCKET: RuleKind<TokenBucketRule> = {
   evaluate: runTokenBucket,
 };
 
+/** `gcra()`: `limit` per `period` spread evenly, `burst` (default `limit`) at once. */
 export const GCRA: RuleKind<GcraRule> = {
   options: ["limit", "period", "burst"],
   build(count, duration, problem) {
@@ -75,6 +80,7 @@ export const GCRA: RuleKind<GcraRule> = {
   evaluate: runGcra,
 };
 
+/** `concurrency()`: `limit` in flight, each lease freed after `lease` (default 30s) at the latest. */
 export const CONCURRENCY: RuleKind<ConcurrencyRule> = {
   options: ["limit", "lease"],
   build: (count, duration) => ({ limit: count("limit"), leaseMs: duration("lease", 30_000) }),
