@@ -9,9 +9,8 @@ import type { RuleKind } from "./input.ts";
 import type { ConcurrencyRule, FixedWindowRule, GcraRule, SlidingWindowRule, TokenBucketRule } from "./types.ts";
 
 // One kind per algorithm: its options and checks, default name, capacity, policy and the algorithm itself.
-// Each constant stands alone so that a bundle keeps only the kinds whose constructors it calls.
-
-const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+// Each constant stands alone so that a bundle keeps only the kinds whose constructors it calls (and no top-level
+// constant of their own: a bundler keeps `const x = Number.MAX_SAFE_INTEGER` even when nothing reads it).
 
 const windowed: RuleKind<FixedWindowRule>["build"] = (count, duration) => ({
   limit: count("limit"),
@@ -35,7 +34,7 @@ export const SLIDING_WINDOW: RuleKind<SlidingWindowRule> = {
   options: ["limit", "window"],
   build(count, duration, problem) {
     const rule = windowed(count, duration, problem);
-    if (rule.limit * rule.windowMs > MAX_SAFE) {
+    if (rule.limit * rule.windowMs > Number.MAX_SAFE_INTEGER) {
       problem("limit × window must stay below 2^53 so the weighted count is exact; lower one of them");
     }
     return rule;
@@ -69,7 +68,7 @@ export const GCRA: RuleKind<GcraRule> = {
     const limit = count("limit");
     const periodMs = duration("period");
     const burst = count("burst", limit);
-    if (burst * periodMs > MAX_SAFE) {
+    if (burst * periodMs > Number.MAX_SAFE_INTEGER) {
       problem("burst × period must stay below 2^53 so the arithmetic is exact; lower one of them");
     }
     return { limit, periodMs, burst };
