@@ -2,10 +2,11 @@
 // process. For work on the memory store's speed (DESIGN.md: 2× RateLimiterMemory).
 // Run: npx node bench/memory-layers.ts
 import { RateLimiterMemory } from "rate-limiter-flexible";
-import { applyRules, evaluatorsOf } from "../src/algorithms/apply.ts";
+import { applyRules } from "../src/algorithms/apply.ts";
+import { evaluatorsOf } from "../src/algorithms/evaluators.ts";
 import { fixedWindow as evaluateFixedWindow } from "../src/algorithms/fixed-window.ts";
 import { createRateLimiter, fixedWindow } from "../src/index.ts";
-import type { FixedWindowRule } from "../src/rules.ts";
+import type { FixedWindowRule } from "../src/rules/types.ts";
 import { memoryStore } from "../src/stores/memory.ts";
 
 const N = 2_000_000;
@@ -24,11 +25,12 @@ await time("algorithm (fixedWindow)", (i) => {
   state = evaluateFixedWindow(rule, state, 1, 1000 + (i >> 10)).state;
 });
 let stored: Parameters<typeof applyRules>[1];
+const evaluators = evaluatorsOf([rule]);
 await time("applyRules, one rule", (i) => {
-  stored = applyRules([rule], stored, 1, 1000 + (i >> 10), true).write;
+  stored = applyRules({ rules: [rule], evaluators, cost: 1, now: 1000 + (i >> 10), consume: true }, stored).write;
 });
 const local = memoryStore().local!;
-const request = { rules: [rule], evaluators: evaluatorsOf([rule]), cost: 1, now: 1000, consume: true };
+const request = { rules: [rule], evaluators, cost: 1, now: 1000, consume: true };
 await time("memory store call", (i) => local.apply("p", keys[i & 63]!, request));
 const limiter = createRateLimiter({ store: memoryStore(), rules: [fixedWindow({ limit: 1e9, window: "1h" })] });
 await time("limiter.limit, awaited", (i) => limiter.limit(keys[i & 63]!));

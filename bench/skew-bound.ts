@@ -1,4 +1,4 @@
-import type { Rule } from "../src/rules.ts";
+import type { Rule } from "../src/rules/types.ts";
 
 /**
  * The most units one rule can admit on one key in any set of decisions whose clock readings span `spanMs`

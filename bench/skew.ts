@@ -10,10 +10,10 @@ import {
   gcra,
   type RateLimiter,
   type RuleInput,
-  type Store,
   slidingWindow,
   tokenBucket,
 } from "../src/index.ts";
+import type { Store } from "../src/store-entry.ts";
 import { createTableInput, dynamoDbStore } from "../src/stores/dynamodb.ts";
 import { memoryStore } from "../src/stores/memory.ts";
 import { upstashStore } from "../src/stores/upstash.ts";

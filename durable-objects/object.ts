@@ -1,6 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { applyRelease, applyRules, type KeyState, type Lease, type RuleOutcome } from "../src/algorithms/apply.ts";
-import type { Rule } from "../src/rules.ts";
+import { evaluatorsOf } from "../src/algorithms/evaluators.ts";
+import type { Rule } from "../src/rules/types.ts";
 
 /** What the store sends for one decision (structured-clone values only: it crosses an RPC boundary). */
 export interface ObjectApplyRequest {
@@ -95,7 +96,7 @@ export class RateLimiterObject extends DurableObject {
     const { key, rules, cost, consume } = request;
     // From here to the write nothing awaits: the read, the algorithms and the write run as one event.
     const stored = this.read(key, now);
-    const { outcomes, write } = applyRules(rules, stored, cost, now, consume);
+    const { outcomes, write } = applyRules({ rules, evaluators: evaluatorsOf(rules), cost, now, consume }, stored);
     if (outcomes.every((o) => o.allowed)) this.stats.allowed++;
     else this.stats.denied++;
     if (write) {
@@ -115,7 +116,7 @@ export class RateLimiterObject extends DurableObject {
     this.stats.requests++;
     const now = request.now ?? Date.now();
     const { key, rules, leases } = request;
-    const next = applyRelease(rules, this.read(key, now), leases, now);
+    const next = applyRelease({ rules, evaluators: evaluatorsOf(rules), leases, now }, this.read(key, now));
     if (!next) return;
     this.stats.released++;
     if (next.expiresAt > now) this.store(key, next);

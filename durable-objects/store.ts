@@ -1,6 +1,6 @@
 import { ConfigError, StoreError } from "../src/errors.ts";
 import { ioGuard } from "../src/resilience/guard.ts";
-import { ALGORITHMS } from "../src/rules.ts";
+import { ALGORITHMS } from "../src/rules/algorithm-list.ts";
 import type { ReleaseRequest, Store, StoreRequest, StoreResponse } from "../src/store.ts";
 import { storageKey } from "../src/stores/storage-key.ts";
 import type { ObjectApplyRequest, ObjectApplyResponse, ObjectReleaseRequest } from "./object.ts";

@@ -1,9 +1,12 @@
 import type { Decision } from "./decision.ts";
-import { type Duration, describe, parseDuration } from "./duration.ts";
+import { describe } from "./describe.ts";
+import { type Duration, parseDuration } from "./duration.ts";
 import { ConfigError, type StoreError } from "./errors.ts";
 import type { CircuitBreakerOptions } from "./resilience/circuit-breaker.ts";
 import type { GuardConfig } from "./resilience/guard.ts";
-import { normalizeRule, type Rule, type RuleInput } from "./rules.ts";
+import type { RuleInput } from "./rules/input.ts";
+import type { Rule } from "./rules/types.ts";
+import { normalizeRule } from "./rules/validation.ts";
 import type { Store } from "./store.ts";
 import { wellFormed } from "./stores/storage-key.ts";
 

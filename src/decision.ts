@@ -1,4 +1,4 @@
-import type { Algorithm } from "./rules.ts";
+import type { Algorithm } from "./rules/types.ts";
 
 /** Why a decision came out as it did. Being limited is a normal result, never an exception. */
 export type Reason = "allowed" | "limited" | "cached" | "store-error" | "timeout" | "exceeds-capacity";

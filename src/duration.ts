@@ -1,3 +1,5 @@
+import { describe } from "./describe.ts";
+
 /** A duration: milliseconds as a number, or a string such as `"500ms"`, `"10s"`, `"1m"`, `"1h"`, `"1d"`. */
 export type Duration = number | `${number}${DurationUnit}` | `${number} ${DurationUnit}`;
 export type DurationUnit = "ms" | "s" | "m" | "h" | "d";
@@ -33,10 +35,4 @@ export function formatDuration(ms: number): string {
     if (ms >= UNIT_MS[unit] && ms % UNIT_MS[unit] === 0) return `${ms / UNIT_MS[unit]}${unit}`;
   }
   return `${ms}ms`;
-}
-
-export function describe(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value);
-  if (typeof value === "number" || typeof value === "boolean" || value == null) return String(value);
-  return typeof value;
 }

@@ -1,18 +1,5 @@
-// The public core: no store and no runtime adapter, so importing it pulls in nothing else.
-export {
-  type Applied,
-  applyRelease,
-  applyReleaseWith,
-  applyRules,
-  applyRulesWith,
-  type Evaluator,
-  evaluate,
-  evaluatorsOf,
-  type KeyState,
-  type Lease,
-  type RuleOutcome,
-} from "./algorithms/apply.ts";
-export type { Evaluation, RuleState } from "./algorithms/evaluation.ts";
+// The public core: what applications call. No store and no runtime adapter, so importing it pulls in nothing else;
+// what a store author needs (the store contract, applyRules, the key encoding) is `edgelimit/store`.
 export type {
   DecisionEvent,
   FallbackPolicy,
@@ -35,22 +22,6 @@ export {
 } from "./limiter.ts";
 export type { LatencySummary, Metrics } from "./metrics.ts";
 export type { CircuitBreakerOptions, CircuitState } from "./resilience/circuit-breaker.ts";
-export { type GuardConfig, type GuardContext, type Guarded, type GuardOptions, ioGuard } from "./resilience/guard.ts";
-export {
-  ALGORITHMS,
-  type Algorithm,
-  capacityOf,
-  concurrency,
-  fixedWindow,
-  gcra,
-  kindOf,
-  type OptionReader,
-  type Policy,
-  policyOf,
-  type Rule,
-  type RuleInput,
-  type RuleKind,
-  slidingWindow,
-  tokenBucket,
-} from "./rules.ts";
-export type { LocalStore, ReleaseRequest, Store, StoreRequest, StoreResponse } from "./store.ts";
+export { concurrency, fixedWindow, gcra, slidingWindow, tokenBucket } from "./rules/constructors.ts";
+export type { OptionReader, Policy, RuleInput, RuleKind } from "./rules/input.ts";
+export type { Algorithm, Rule } from "./rules/types.ts";

@@ -1,7 +1,7 @@
 import type { Lease, RuleOutcome } from "./algorithms/apply.ts";
-import { describe } from "./duration.ts";
+import { describe } from "./describe.ts";
 import { ConfigError } from "./errors.ts";
-import type { Rule } from "./rules.ts";
+import type { Rule } from "./rules/types.ts";
 
 /** How a consumed decision's concurrency leases become one string (`decision.leaseId`) and back. */
 export interface LeaseCodec {

@@ -1,6 +1,7 @@
 import { type RateLimiterConfig, type RateLimiterOptions, validateOptions } from "./config.ts";
 import { combine, type Decision, type RuleInfo, tooLarge } from "./decision.ts";
-import { type Duration, describe, parseDuration } from "./duration.ts";
+import { describe } from "./describe.ts";
+import { type Duration, parseDuration } from "./duration.ts";
 import { ConfigError } from "./errors.ts";
 import { type Metrics, NO_LATENCY, newCounters } from "./metrics.ts";
 import type { StoreResponse } from "./store.ts";

@@ -1,6 +1,6 @@
 import type { Evaluator, Lease, RuleOutcome } from "./algorithms/apply.ts";
 import type { ioGuard } from "./resilience/guard.ts";
-import type { Algorithm, Rule } from "./rules.ts";
+import type { Algorithm, Rule } from "./rules/types.ts";
 
 /** One decision asked of a store: all rules of one key, applied atomically in one round trip. */
 export interface StoreRequest {
@@ -12,8 +12,8 @@ export interface StoreRequest {
   readonly key: string;
   readonly rules: readonly Rule[];
   /**
-   * Each rule's algorithm, in the order of `rules`. A store that runs the algorithms in this isolate (memory)
-   * calls these (`applyRulesWith`), so a bundle holds only the algorithms its rules use; remote stores ignore them.
+   * Each rule's algorithm, in the order of `rules`. A store that runs the algorithms in this isolate passes the
+   * request to `applyRules`, which calls these, so a bundle holds only the algorithms its rules use.
    */
   readonly evaluators: readonly Evaluator[];
   /** Whole number ≥ 0, never above any rule's capacity (the limiter answers that case itself). */
@@ -46,7 +46,7 @@ export interface StoreResponse {
 }
 
 /**
- * The contract every store meets (the compliance suite in `tests/compliance/` checks it):
+ * The contract every store meets (the compliance suite checks it; docs/stores.md says how to write one):
  * reject without consuming, all rules of a key all or nothing, exact under concurrency,
  * the same decisions as `applyRules` in `src/algorithms/`, and an expiry on every key.
  */
@@ -63,7 +63,7 @@ export interface Store {
    */
   readonly local?: LocalStore | undefined;
   /**
-   * Stores that do I/O set `guard: ioGuard` (from `edgelimit`): the time budget, circuit breaker, deny cache and
+   * Stores that do I/O set `guard: ioGuard` (from `edgelimit/store`): the time budget, circuit breaker, deny cache and
    * failure policy for their calls. Kept out of the core so that a Worker using only a local store never bundles it.
    */
   readonly guard?: typeof ioGuard | undefined;

@@ -2,7 +2,7 @@
 import { durableObjectStore, type RateLimiterObject } from "../durable-objects/index.ts";
 import type { Duration } from "../src/duration.ts";
 import { createRateLimiter } from "../src/limiter.ts";
-import { gcra } from "../src/rules.ts";
+import { gcra } from "../src/rules/constructors.ts";
 import { getDecision, withRateLimit } from "./with-rate-limit.ts";
 
 export { RateLimiterObject } from "../durable-objects/index.ts";

@@ -1,10 +1,6 @@
-import type { Algorithm, Rule } from "../rules.ts";
-import { concurrency, releaseLease } from "./concurrency.ts";
+import type { Rule } from "../rules/types.ts";
+import { releaseLease } from "./concurrency.ts";
 import type { Evaluation, RuleState } from "./evaluation.ts";
-import { fixedWindow } from "./fixed-window.ts";
-import { gcra } from "./gcra.ts";
-import { slidingWindow } from "./sliding-window.ts";
-import { tokenBucket } from "./token-bucket.ts";
 
 /** What a store reports for one rule of a decision. */
 export interface RuleOutcome {
@@ -35,45 +31,41 @@ export interface Applied {
   readonly write: KeyState | undefined;
 }
 
-/** One rule's algorithm: what `evaluate` runs for a rule of that algorithm. */
+/** One rule's algorithm, as `StoreRequest.evaluators` carries them (`evaluatorsOf` looks them up by name). */
 export type Evaluator = (rule: Rule, state: RuleState | undefined, cost: number, now: number) => Evaluation;
 
-// Only the algorithms: code that receives plain rules (a Durable Object, DynamoDB) bundles these, not the rule kinds.
-const EVALUATORS = { fixedWindow, slidingWindow, tokenBucket, gcra, concurrency } as Record<Algorithm, Evaluator>;
+/** What `applyRules` needs of a decision: a `StoreRequest` without its key and signal. */
+export interface ApplyRequest {
+  readonly rules: readonly Rule[];
+  /** `evaluators[i]` runs `rules[i]`: the request's own, or `evaluatorsOf(rules)` for plain rules off the wire. */
+  readonly evaluators: readonly Evaluator[];
+  /** Whole number ≥ 0. */
+  readonly cost: number;
+  /** Epoch ms. */
+  readonly now: number;
+  /** `false`: only look (peek), never write. */
+  readonly consume: boolean;
+}
 
-/** Runs one rule's algorithm. */
-export const evaluate: Evaluator = (rule, state, cost, now) => EVALUATORS[rule.algorithm](rule, state, cost, now);
-
-/** The algorithm of each rule, as `StoreRequest.evaluators` carries them. */
-export const evaluatorsOf = (rules: readonly Rule[]): Evaluator[] => rules.map((rule) => EVALUATORS[rule.algorithm]);
+/** What `applyRelease` needs: a `ReleaseRequest` without its key and signal. */
+export interface ApplyReleaseRequest {
+  readonly rules: readonly Rule[];
+  /** As in `ApplyRequest`. */
+  readonly evaluators: readonly Evaluator[];
+  readonly leases: readonly Lease[];
+  /** Epoch ms. */
+  readonly now: number;
+}
 
 /**
  * Applies all rules of one key at once, all or nothing: a request is consumed only when every rule allows
  * it and `consume` is true and the cost is above zero. Otherwise nothing is written, and each outcome shows
- * the key as it stands (with `allowed` and `retryAfterMs` still answering for the given cost).
+ * the key as it stands (with `allowed` and `retryAfterMs` still answering for the given cost). `stored` is the
+ * key's state as last written (state past its `expiresAt` counts as none). A store in the limiter's isolate
+ * passes its `StoreRequest` as it is, whose evaluators hold only the algorithms its rules use.
  */
-export function applyRules(
-  rules: readonly Rule[],
-  stored: KeyState | undefined,
-  cost: number,
-  now: number,
-  consume: boolean,
-): Applied {
-  return applyRulesWith(evaluatorsOf(rules), rules, stored, cost, now, consume);
-}
-
-/**
- * `applyRules` with each rule's algorithm given (`evaluators[i]` runs `rules[i]`), so that a store running in the
- * limiter's isolate (memory) bundles only the algorithms its rules use.
- */
-export function applyRulesWith(
-  evaluators: readonly Evaluator[],
-  rules: readonly Rule[],
-  stored: KeyState | undefined,
-  cost: number,
-  now: number,
-  consume: boolean,
-): Applied {
+export function applyRules(request: ApplyRequest, stored: KeyState | undefined): Applied {
+  const { rules, evaluators, cost, now, consume } = request;
   const states = stored && stored.expiresAt > now ? stored.rules : undefined;
   const evaluations: Evaluation[] = new Array(rules.length);
   let allowed = true;
@@ -112,23 +104,8 @@ function outcome(e: Evaluation): RuleOutcome {
  * Gives leases back: the key's state without them, or `undefined` when none of them is held any more
  * (already released, expired, or never taken), so releasing twice writes nothing the second time.
  */
-export function applyRelease(
-  rules: readonly Rule[],
-  stored: KeyState | undefined,
-  leases: readonly Lease[],
-  now: number,
-): KeyState | undefined {
-  return applyReleaseWith(evaluatorsOf(rules), rules, stored, leases, now);
-}
-
-/** `applyRelease` with each rule's algorithm given, as `applyRulesWith` takes them. */
-export function applyReleaseWith(
-  evaluators: readonly Evaluator[],
-  rules: readonly Rule[],
-  stored: KeyState | undefined,
-  leases: readonly Lease[],
-  now: number,
-): KeyState | undefined {
+export function applyRelease(request: ApplyReleaseRequest, stored: KeyState | undefined): KeyState | undefined {
+  const { rules, evaluators, leases, now } = request;
   if (!stored || stored.expiresAt <= now) return undefined;
   const next: Record<string, RuleState> = { ...stored.rules };
   let changed = false;

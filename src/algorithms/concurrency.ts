@@ -1,4 +1,4 @@
-import type { ConcurrencyRule } from "../rules.ts";
+import type { ConcurrencyRule } from "../rules/types.ts";
 import type { Evaluation, RuleState } from "./evaluation.ts";
 
 /**

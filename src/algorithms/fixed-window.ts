@@ -1,4 +1,4 @@
-import type { FixedWindowRule } from "../rules.ts";
+import type { FixedWindowRule } from "../rules/types.ts";
 import type { Evaluation, RuleState } from "./evaluation.ts";
 
 /**

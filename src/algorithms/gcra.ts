@@ -1,4 +1,4 @@
-import type { GcraRule } from "../rules.ts";
+import type { GcraRule } from "../rules/types.ts";
 import type { Evaluation, RuleState } from "./evaluation.ts";
 
 /**

@@ -1,4 +1,4 @@
-import type { SlidingWindowRule } from "../rules.ts";
+import type { SlidingWindowRule } from "../rules/types.ts";
 import type { Evaluation, RuleState } from "./evaluation.ts";
 
 /**

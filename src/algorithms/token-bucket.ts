@@ -1,4 +1,4 @@
-import type { TokenBucketRule } from "../rules.ts";
+import type { TokenBucketRule } from "../rules/types.ts";
 import type { Evaluation, RuleState } from "./evaluation.ts";
 
 /**

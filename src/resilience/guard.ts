@@ -1,10 +1,11 @@
 import type { RateLimiterOptions } from "../config.ts";
 import type { Decision, Reason, RuleInfo } from "../decision.ts";
-import { describe, parseDuration } from "../duration.ts";
+import { describe } from "../describe.ts";
+import { parseDuration } from "../duration.ts";
 import { StoreError } from "../errors.ts";
 import { createRateLimiter, type RateLimiter } from "../limiter.ts";
 import { type Counters, type LatencySummary, LatencyWindow } from "../metrics.ts";
-import type { RuleInput } from "../rules.ts";
+import type { RuleInput } from "../rules/input.ts";
 import type { Store, StoreRequest, StoreResponse } from "../store.ts";
 import { CircuitBreaker, type CircuitState } from "./circuit-breaker.ts";
 import { DenyCache } from "./deny-cache.ts";

@@ -167,7 +167,7 @@ export function dynamoDbStore(options: DynamoDbStoreOptions): Store {
     if (!request.consume || cost === 0) {
       // Looking never writes; it reads, so that what it shows includes other isolates' writes.
       const item = await read(pk, now, rules, signal);
-      return { outcomes: applyRules(rules, item?.state, cost, now, false).outcomes, now };
+      return { outcomes: applyRules({ ...request, consume: false }, item?.state).outcomes, now };
     }
     return consumeBatch(pk, request) as Promise<StoreResponse>;
   }
@@ -342,13 +342,13 @@ function replay(calls: readonly Call[], stored: KeyState | undefined): Replayed 
     allowed.push(false);
     if ("leases" in call) {
       releases = true;
-      const next = applyRelease(call.rules, state, call.leases, call.now);
+      const next = applyRelease(call, state);
       if (next) state = next;
       else unsure = true;
       changed ||= next !== undefined;
       return undefined;
     }
-    const applied = applyRules(call.rules, state, call.cost, call.now, true);
+    const applied = applyRules({ ...call, consume: true }, state);
     if (applied.write) {
       state = applied.write;
       changed = true;

@@ -1,6 +1,6 @@
-import { applyReleaseWith, applyRulesWith, type KeyState } from "../algorithms/apply.ts";
+import { applyRelease, applyRules, type KeyState } from "../algorithms/apply.ts";
 import { ConfigError } from "../errors.ts";
-import { ALGORITHMS } from "../rules.ts";
+import { ALGORITHMS } from "../rules/algorithm-list.ts";
 import type { LocalStore, ReleaseRequest, Store, StoreRequest } from "../store.ts";
 
 export interface MemoryStoreOptions {
@@ -25,22 +25,23 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
   // remote stores' escaped names keep them (storage-key.ts).
   const spaces = new Map<string, Space>();
   const local: LocalStore = {
-    apply(prefix, key, { rules, evaluators, cost, now, consume }) {
+    apply(prefix, key, request) {
       let space = spaces.get(prefix);
       if (space === undefined) {
         space = new Space(maxKeys);
         spaces.set(prefix, space);
       }
-      const { outcomes, write } = applyRulesWith(evaluators, rules, space.get(key, now), cost, now, consume);
+      const { now } = request;
+      const { outcomes, write } = applyRules(request, space.get(key, now));
       if (write) space.set(key, write);
       return { outcomes, now };
     },
     reset(prefix, key) {
       spaces.get(prefix)?.delete(key);
     },
-    release(prefix, key, { rules, evaluators, leases, now }) {
+    release(prefix, key, request) {
       const space = spaces.get(prefix);
-      const next = space && applyReleaseWith(evaluators, rules, space.get(key, now), leases, now);
+      const next = space && applyRelease(request, space.get(key, request.now));
       if (next) space.set(key, next);
     },
   };

@@ -1,7 +1,7 @@
 import type { RuleOutcome } from "../algorithms/apply.ts";
 import { ConfigError, StoreError } from "../errors.ts";
 import { ioGuard } from "../resilience/guard.ts";
-import type { Rule } from "../rules.ts";
+import type { Rule } from "../rules/types.ts";
 import type { ReleaseRequest, Store, StoreRequest, StoreResponse } from "../store.ts";
 import { storageKey } from "./storage-key.ts";
 import { SCRIPT_ALGORITHMS, SCRIPT_MODES, UPSTASH_SCRIPT, UPSTASH_SCRIPT_SHA1 } from "./upstash-script.ts";
@@ -112,9 +112,8 @@ interface Commands {
 
 function checkClient(options: UpstashClientOptions, problems: string[]): Commands | undefined {
   const { redis } = options;
-  const missing = ["evalsha", "eval", "del", "ping"].filter(
-    (m) => typeof (redis as unknown as Record<string, unknown>)?.[m] !== "function",
-  );
+  // Typed as a client, but it comes from the caller's code, which may pass anything.
+  const missing = (["evalsha", "eval", "del", "ping"] as const).filter((m) => typeof redis?.[m] !== "function");
   if (missing.length > 0) {
     problems.push(`upstashStore: redis must be an @upstash/redis client (missing ${missing.join(", ")})`);
     return undefined;

@@ -5,10 +5,10 @@ import {
   fixedWindow,
   gcra,
   type RuleInput,
-  type Store,
   slidingWindow,
   tokenBucket,
 } from "../index.ts";
+import type { Store } from "../store-entry.ts";
 import { tomorrowAt } from "./clock.ts";
 import { seeded } from "./random.ts";
 import { referenceStore } from "./reference-store.ts";

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, it } from "vitest";
-import type { Store } from "../index.ts";
+import type { Store } from "../store-entry.ts";
 import { type CheckContext, checks } from "./checks.ts";
 import { concurrencyChecks } from "./concurrency-checks.ts";
 import { keyChecks } from "./key-checks.ts";

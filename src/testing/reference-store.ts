@@ -1,4 +1,4 @@
-import { applyRelease, applyRules, evaluate, ioGuard, type KeyState, type RuleState, type Store } from "../index.ts";
+import { applyRelease, applyRules, ioGuard, type KeyState, type RuleState, type Store } from "../store-entry.ts";
 
 /** Ways to break the reference store on purpose, each a bug seen in real rate limiters. */
 export type Flaw =
@@ -19,11 +19,12 @@ export function referenceStore(flaw?: Flaw): Store {
     name: flaw ? `broken (${flaw})` : "reference",
     guard: ioGuard, // behaves as a remote store: decisions go through the limiter's I/O path
     algorithms: ["fixedWindow", "slidingWindow", "tokenBucket", "gcra", "concurrency"],
-    async apply({ key, rules, cost, now, consume }) {
+    async apply(request) {
+      const { key, rules, evaluators, cost, now, consume } = request;
       let stored = keys.get(key);
       if (flaw === "not-atomic") await new Promise((resolve) => setTimeout(resolve, 0));
       if (flaw === "expires-early" && stored && stored.expiresAt - 500 <= now) stored = undefined;
-      const applied = applyRules(rules, stored, cost, now, consume);
+      const applied = applyRules(request, stored);
       if (applied.write) keys.set(key, applied.write);
       else if (consume && cost > 0 && (flaw === "burns-remaining-on-denial" || flaw === "partial-multi-rule")) {
         const next: Record<string, RuleState> = { ...stored?.rules };
@@ -31,7 +32,7 @@ export function referenceStore(flaw?: Flaw): Store {
           const state = stored && stored.expiresAt > now ? stored.rules[rule.name] : undefined;
           const remaining = applied.outcomes[i]!.remaining;
           const take = flaw === "partial-multi-rule" ? (cost <= remaining ? cost : 0) : Math.min(cost, remaining);
-          if (take > 0) next[rule.name] = evaluate(rule, state, take, now).state;
+          if (take > 0) next[rule.name] = evaluators[i]!(rule, state, take, now).state;
         });
         keys.set(key, { rules: next, expiresAt: now + 86_400_000 });
       }
@@ -40,10 +41,10 @@ export function referenceStore(flaw?: Flaw): Store {
     async reset(key) {
       keys.delete(key);
     },
-    async release({ key, rules, leases, now }) {
+    async release(request) {
       if (flaw === "release-ignored") return;
-      const next = applyRelease(rules, keys.get(key), leases, now);
-      if (next) keys.set(key, next);
+      const next = applyRelease(request, keys.get(request.key));
+      if (next) keys.set(request.key, next);
     },
     async ping() {},
   };

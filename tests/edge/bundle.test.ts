@@ -63,7 +63,7 @@ describe("bundle budgets (minified, gzipped)", () => {
   it("a Worker bundles only the algorithms its rules use, and no I/O guard or lease code without need", async () => {
     const worker = await bundle(`${FIXTURES}worker-memory-http.ts`);
     const algorithms = worker.files.filter((file) => file.startsWith("src/algorithms/"));
-    // apply.ts holds applyRulesWith; concurrency.ts gives only releaseLease (the memory store's release path).
+    // apply.ts holds applyRules; concurrency.ts gives only releaseLease (the memory store's release path).
     expect(algorithms).toEqual([
       "src/algorithms/apply.ts",
       "src/algorithms/concurrency.ts",

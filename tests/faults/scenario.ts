@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, expect } from "vitest";
-import { createRateLimiter, type DecisionEvent, fixedWindow, type RateLimiter, type Store } from "../../src/index.ts";
+import { createRateLimiter, type DecisionEvent, fixedWindow, type RateLimiter } from "../../src/index.ts";
+import type { Store } from "../../src/store-entry.ts";
 import { memoryStore } from "../../src/stores/memory.ts";
 import { faultWatch, type Timed } from "../support/fault-watch.ts";
 

@@ -1,4 +1,4 @@
-import type { Store } from "../../src/index.ts";
+import type { Store } from "../../src/store-entry.ts";
 import { referenceStore } from "../../src/testing/reference-store.ts";
 
 /** A remote-style store (no `local`) whose health the test switches, counting every call made to it. */

@@ -1,11 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { evaluatorsOf } from "../../src/algorithms/apply.ts";
+import { evaluatorsOf } from "../../src/algorithms/evaluators.ts";
 import { fixedWindow } from "../../src/algorithms/fixed-window.ts";
 import { gcra } from "../../src/algorithms/gcra.ts";
 import { slidingWindow } from "../../src/algorithms/sliding-window.ts";
 import { tokenBucket } from "../../src/algorithms/token-bucket.ts";
-import type { FixedWindowRule, GcraRule, SlidingWindowRule, TokenBucketRule } from "../../src/rules.ts";
-import * as rules from "../../src/rules.ts";
+import { ALGORITHMS } from "../../src/rules/algorithm-list.ts";
+import * as rules from "../../src/rules/constructors.ts";
+import { kindOf } from "../../src/rules/lookups.ts";
+import type { FixedWindowRule, GcraRule, SlidingWindowRule, TokenBucketRule } from "../../src/rules/types.ts";
+import { normalizeRule } from "../../src/rules/validation.ts";
 
 // Hand-computed expectations: these pin the reference semantics every store reproduces.
 const fixed: FixedWindowRule = { algorithm: "fixedWindow", name: "f", limit: 3, windowMs: 1000 };
@@ -129,11 +132,11 @@ describe("rule kinds", () => {
       rules.gcra({ limit: 3, period: "1s" }),
       rules.concurrency({ limit: 3 }),
     ];
-    expect(inputs.map((input) => input.algorithm)).toEqual(rules.ALGORITHMS);
+    expect(inputs.map((input) => input.algorithm)).toEqual(ALGORITHMS);
     for (const input of inputs) {
-      const rule = rules.normalizeRule(input, input.algorithm, [])!;
+      const rule = normalizeRule(input, input.algorithm, [])!;
       expect(evaluatorsOf([rule])[0]).toBe(input.kind.evaluate);
-      expect(rules.kindOf(rule)).toBe(input.kind);
+      expect(kindOf(rule)).toBe(input.kind);
     }
     expect(new Set(inputs.map((input) => input.kind.evaluate)).size).toBe(5);
   });

@@ -2,7 +2,8 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { overAdmissionBound } from "../../bench/skew-bound.ts";
 import { applyRules, type KeyState } from "../../src/algorithms/apply.ts";
-import type { Rule } from "../../src/rules.ts";
+import { evaluatorsOf } from "../../src/algorithms/evaluators.ts";
+import type { Rule } from "../../src/rules/types.ts";
 
 // docs/consistency.md states these bounds: callers whose clocks are up to `d` ms apart, deciding on one key in any
 // order during a real-time interval of length L, admit at most what one clock admits in the worst case over an
@@ -45,7 +46,16 @@ function admittedInInterval(rule: Rule, skewMs: number, before: Step[], during: 
   let state: KeyState | undefined;
   const run = (s: Step) => {
     real += s.dt;
-    const applied = applyRules([rule], state, s.cost, s.ahead ? real + skewMs : real, true);
+    const applied = applyRules(
+      {
+        rules: [rule],
+        evaluators: evaluatorsOf([rule]),
+        cost: s.cost,
+        now: s.ahead ? real + skewMs : real,
+        consume: true,
+      },
+      state,
+    );
     state = applied.write ?? state;
     return applied.outcomes[0]!.allowed ? s.cost : 0;
   };
@@ -85,7 +95,10 @@ describe("clock skew: the over-admission bounds of docs/consistency.md", () => {
       let admitted = 0;
       for (const ahead of aheadFirst ? [true, false] : [false, true]) {
         for (let i = 0; i < 300; i++) {
-          const applied = applyRules([rule], state, 1, ahead ? at + 5000 : at, true);
+          const applied = applyRules(
+            { rules: [rule], evaluators: evaluatorsOf([rule]), cost: 1, now: ahead ? at + 5000 : at, consume: true },
+            state,
+          );
           state = applied.write ?? state;
           if (applied.outcomes[0]!.allowed) admitted++;
         }

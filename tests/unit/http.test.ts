@@ -8,11 +8,11 @@ import {
   deniedResponse,
   fixedWindow,
   gcra,
-  ioGuard,
   ipKey,
   parseDuration,
   rateLimitHeaders,
 } from "../../src/index.ts";
+import { ioGuard } from "../../src/store-entry.ts";
 import { memoryStore } from "../../src/stores/memory.ts";
 
 async function decisions(): Promise<{ allowed: Decision; denied: Decision }> {

@@ -4,13 +4,12 @@ import {
   createRateLimiter,
   fixedWindow,
   gcra,
-  ioGuard,
   type RuleInput,
-  type Store,
   StoreError,
   slidingWindow,
   tokenBucket,
 } from "../../src/index.ts";
+import { ioGuard, type Store } from "../../src/store-entry.ts";
 import { memoryStore } from "../../src/stores/memory.ts";
 
 const rules = [fixedWindow({ limit: 2, window: "1s" })];

@@ -13,6 +13,40 @@ const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as {
 };
 let out: string;
 
+// What only a store author calls or names; `edgelimit` must export none of it (applyRulesWith, applyReleaseWith and
+// evaluate are gone: applyRules and applyRelease take the evaluators with the request).
+const STORE_AUTHOR_VALUES = [
+  "applyRules",
+  "applyRelease",
+  "evaluatorsOf",
+  "kindOf",
+  "capacityOf",
+  "policyOf",
+  "ioGuard",
+  "ALGORITHMS",
+  "storageKey",
+];
+const STORE_AUTHOR_TYPES = [
+  "Store",
+  "StoreRequest",
+  "StoreResponse",
+  "ReleaseRequest",
+  "LocalStore",
+  "ApplyRequest",
+  "ApplyReleaseRequest",
+  "Applied",
+  "Evaluator",
+  "Evaluation",
+  "KeyState",
+  "Lease",
+  "RuleOutcome",
+  "RuleState",
+  "GuardOptions",
+  "GuardContext",
+  "Guarded",
+  "GuardConfig",
+];
+
 beforeAll(() => {
   out = mkdtempSync(join(tmpdir(), "edgelimit-build-"));
   execFileSync("tsc", ["-p", join(ROOT, "tsconfig.build.json"), "--outDir", join(out, "dist")], { cwd: ROOT });
@@ -38,6 +72,19 @@ describe("the published package", () => {
     });
     expect((await limiter.limit("k")).allowed).toBe(true);
     expect((await limiter.limit("k")).allowed).toBe(false);
+  });
+
+  it("edgelimit exports what applications call; what a store author needs is edgelimit/store", async () => {
+    const core = await import(pathToFileURL(join(out, pkg.exports["."]!.default)).href);
+    const store = await import(pathToFileURL(join(out, pkg.exports["./store"]!.default)).href);
+    expect(Object.keys(core).filter((name) => STORE_AUTHOR_VALUES.includes(name))).toEqual([]);
+    expect(Object.keys(store).sort()).toEqual([...STORE_AUTHOR_VALUES].sort());
+    // Types leave no trace at run time: read the declarations, which re-export by name.
+    const coreTypes = readFileSync(join(out, pkg.exports["."]!.types), "utf8");
+    const storeTypes = readFileSync(join(out, pkg.exports["./store"]!.types), "utf8");
+    const named = (text: string) => STORE_AUTHOR_TYPES.filter((name) => new RegExp(`\\b${name}\\b`).test(text));
+    expect(named(coreTypes)).toEqual([]);
+    expect(named(storeTypes)).toEqual(STORE_AUTHOR_TYPES);
   });
 
   it("loads every Node-usable entry point (DynamoDB, Lambda, Upstash) from dist", async () => {

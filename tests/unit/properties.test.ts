@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { applyRelease, applyRules, type KeyState } from "../../src/algorithms/apply.ts";
+import { evaluatorsOf } from "../../src/algorithms/evaluators.ts";
 import type {
   ConcurrencyRule,
   FixedWindowRule,
@@ -8,7 +9,7 @@ import type {
   Rule,
   SlidingWindowRule,
   TokenBucketRule,
-} from "../../src/rules.ts";
+} from "../../src/rules/types.ts";
 
 // Property-based tests of the algorithms through `applyRules`, the reference every store mirrors.
 // Deterministic: a fixed seed and a bounded number of runs per property.
@@ -85,10 +86,14 @@ function run(
     now += dt;
     if (rule.algorithm === "concurrency" && release && leases.length > 0) {
       const lease = leases.shift()!;
-      state = applyRelease([rule], state, [{ rule: name, ...lease }], now) ?? state;
+      state =
+        applyRelease(
+          { rules: [rule], evaluators: evaluatorsOf([rule]), leases: [{ rule: name, ...lease }], now },
+          state,
+        ) ?? state;
     }
     onStep?.(state, now, cost);
-    const applied = applyRules([rule], state, cost, now, true);
+    const applied = applyRules({ rules: [rule], evaluators: evaluatorsOf([rule]), cost, now, consume: true }, state);
     const allowed = applied.outcomes[0]!.allowed;
     if (applied.write) state = applied.write;
     const leaseId = applied.outcomes[0]!.leaseId;
@@ -178,9 +183,20 @@ describe("allowed requests never exceed the rule", () => {
           if (release && held.length > 0) {
             const lease = held.shift()!;
             state =
-              applyRelease([rule], state, [{ rule: name, id: lease.id, expiresAt: lease.expiresAt }], now) ?? state;
+              applyRelease(
+                {
+                  rules: [rule],
+                  evaluators: evaluatorsOf([rule]),
+                  leases: [{ rule: name, id: lease.id, expiresAt: lease.expiresAt }],
+                  now,
+                },
+                state,
+              ) ?? state;
           }
-          const applied = applyRules([rule], state, cost, now, true);
+          const applied = applyRules(
+            { rules: [rule], evaluators: evaluatorsOf([rule]), cost, now, consume: true },
+            state,
+          );
           if (applied.write) state = applied.write;
           const id = applied.outcomes[0]!.leaseId;
           if (id !== undefined) held.push({ id, expiresAt: now + rule.leaseMs, weight: cost });
@@ -202,9 +218,14 @@ describe("every algorithm, every state reached by a random trace", () => {
   it("a denial, a peek and a cost of 0 never change state (write is undefined)", () => {
     check(
       visiting((rule, state, now, cost) => {
-        const applied = applyRules([rule], state, cost, now, true);
+        const applied = applyRules(
+          { rules: [rule], evaluators: evaluatorsOf([rule]), cost, now, consume: true },
+          state,
+        );
         if (!applied.outcomes[0]!.allowed || cost === 0) expect(applied.write).toBeUndefined();
-        expect(applyRules([rule], state, cost, now, false).write).toBeUndefined();
+        expect(
+          applyRules({ rules: [rule], evaluators: evaluatorsOf([rule]), cost, now, consume: false }, state).write,
+        ).toBeUndefined();
       }),
     );
   });
@@ -212,12 +233,25 @@ describe("every algorithm, every state reached by a random trace", () => {
   it("retryAfterMs is exact: still denied at now + retry − 1, allowed at now + retry, when nothing else happens", () => {
     check(
       visiting((rule, state, now, cost) => {
-        const { allowed, retryAfterMs } = applyRules([rule], state, cost, now, true).outcomes[0]!;
+        const { allowed, retryAfterMs } = applyRules(
+          { rules: [rule], evaluators: evaluatorsOf([rule]), cost, now, consume: true },
+          state,
+        ).outcomes[0]!;
         if (allowed) return expect(retryAfterMs).toBe(0);
         if (!Number.isFinite(retryAfterMs)) return;
         expect(retryAfterMs).toBeGreaterThanOrEqual(1);
-        expect(applyRules([rule], state, cost, now + retryAfterMs - 1, true).outcomes[0]!.allowed).toBe(false);
-        expect(applyRules([rule], state, cost, now + retryAfterMs, true).outcomes[0]!.allowed).toBe(true);
+        expect(
+          applyRules(
+            { rules: [rule], evaluators: evaluatorsOf([rule]), cost, now: now + retryAfterMs - 1, consume: true },
+            state,
+          ).outcomes[0]!.allowed,
+        ).toBe(false);
+        expect(
+          applyRules(
+            { rules: [rule], evaluators: evaluatorsOf([rule]), cost, now: now + retryAfterMs, consume: true },
+            state,
+          ).outcomes[0]!.allowed,
+        ).toBe(true);
       }),
     );
   });
@@ -225,7 +259,10 @@ describe("every algorithm, every state reached by a random trace", () => {
   it("retryAfterMs is Infinity exactly when the cost exceeds the rule's capacity", () => {
     check(
       visiting((rule, state, now, cost) => {
-        const { allowed, retryAfterMs } = applyRules([rule], state, cost, now, true).outcomes[0]!;
+        const { allowed, retryAfterMs } = applyRules(
+          { rules: [rule], evaluators: evaluatorsOf([rule]), cost, now, consume: true },
+          state,
+        ).outcomes[0]!;
         const capacity =
           rule.algorithm === "tokenBucket" ? rule.capacity : rule.algorithm === "gcra" ? rule.burst : rule.limit;
         expect(!allowed && retryAfterMs === Number.POSITIVE_INFINITY).toBe(cost > capacity);
@@ -236,8 +273,14 @@ describe("every algorithm, every state reached by a random trace", () => {
   it("allowed ⇔ cost ≤ remaining as a cost-0 look shows it", () => {
     check(
       visiting((rule, state, now, cost) => {
-        const { remaining } = applyRules([rule], state, 0, now, false).outcomes[0]!;
-        const { allowed } = applyRules([rule], state, cost, now, true).outcomes[0]!;
+        const { remaining } = applyRules(
+          { rules: [rule], evaluators: evaluatorsOf([rule]), cost: 0, now, consume: false },
+          state,
+        ).outcomes[0]!;
+        const { allowed } = applyRules(
+          { rules: [rule], evaluators: evaluatorsOf([rule]), cost, now, consume: true },
+          state,
+        ).outcomes[0]!;
         expect(allowed).toBe(cost <= remaining);
       }),
     );
@@ -246,7 +289,10 @@ describe("every algorithm, every state reached by a random trace", () => {
   it("states stay short arrays of safe integers; outcomes are whole numbers", () => {
     check(
       visiting((rule, state, now, cost) => {
-        const applied = applyRules([rule], state, cost, now, true);
+        const applied = applyRules(
+          { rules: [rule], evaluators: evaluatorsOf([rule]), cost, now, consume: true },
+          state,
+        );
         const o = applied.outcomes[0]!;
         for (const n of [o.remaining, o.resetAt]) expect(Number.isSafeInteger(n)).toBe(true);
         expect(Number.isSafeInteger(o.retryAfterMs) || o.retryAfterMs === Number.POSITIVE_INFINITY).toBe(true);
@@ -278,9 +324,12 @@ describe("several rules on one key", () => {
         let now = t;
         for (const { dt, cost } of trace) {
           now += dt;
-          const together = applyRules(rules, state, cost, now, true);
+          const together = applyRules({ rules, evaluators: evaluatorsOf(rules), cost, now, consume: true }, state);
           const alone = rules.map((r) =>
-            applyRules([r], state && { ...state, rules: { [r.name]: state.rules[r.name]! } }, cost, now, true),
+            applyRules(
+              { rules: [r], evaluators: evaluatorsOf([r]), cost, now, consume: true },
+              state && { ...state, rules: { [r.name]: state.rules[r.name]! } },
+            ),
           );
           const every = alone.every((a) => a.outcomes[0]!.allowed);
           expect(together.outcomes.map((o) => o.allowed)).toEqual(alone.map((a) => a.outcomes[0]!.allowed));

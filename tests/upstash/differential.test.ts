@@ -1,20 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  applyRelease,
-  applyRules,
-  capacityOf,
   concurrency,
-  evaluatorsOf,
   fixedWindow,
   gcra,
-  type KeyState,
-  type Lease,
   type Rule,
   type RuleInput,
   slidingWindow,
   tokenBucket,
 } from "../../src/index.ts";
-import { normalizeRule } from "../../src/rules.ts";
+import { normalizeRule } from "../../src/rules/validation.ts";
+import {
+  applyRelease,
+  applyRules,
+  capacityOf,
+  evaluatorsOf,
+  type KeyState,
+  type Lease,
+} from "../../src/store-entry.ts";
 import { storageKey } from "../../src/stores/storage-key.ts";
 import { upstashStore } from "../../src/stores/upstash.ts";
 import { seeded } from "../support/random.ts";
@@ -95,7 +97,10 @@ describe("differential: the Lua gives the TypeScript reference's decisions", () 
             const index = random.int(0, held.length - 1);
             const { key: leaseKey, leases } = held[index]!;
             if (random.next() < 0.75) held.splice(index, 1);
-            const want = applyRelease(ruleSet, reference.get(leaseKey), leases, now);
+            const want = applyRelease(
+              { rules: ruleSet, evaluators: evaluatorsOf(ruleSet), leases, now },
+              reference.get(leaseKey),
+            );
             if (want) reference.set(leaseKey, want);
             const before = await stored(leaseKey);
             await store.release!({ key: leaseKey, rules: ruleSet, evaluators, leases, now, signal: undefined });
@@ -105,7 +110,10 @@ describe("differential: the Lua gives the TypeScript reference's decisions", () 
           }
           const cost = random.int(0, capacity);
           const consume = random.next() < 0.8;
-          const want = applyRules(ruleSet, reference.get(key), cost, now, consume);
+          const want = applyRules(
+            { rules: ruleSet, evaluators: evaluatorsOf(ruleSet), cost, now, consume },
+            reference.get(key),
+          );
           if (want.write) reference.set(key, want.write);
           const leases = ruleSet.flatMap((rule, i) => {
             const id = want.outcomes[i]!.leaseId;
@@ -138,7 +146,7 @@ describe("differential: the Lua gives the TypeScript reference's decisions", () 
     for (let step = 0; step < 120; step++) {
       now += random.pick([0, 1, 999, 4_500_000, 8_999_999, 31_536_000_000]);
       const cost = random.pick([0, 1, 7, 123_456_789, 999_999_999, 1_000_000_000]);
-      const want = applyRules(ruleSet, stored, cost, now, true);
+      const want = applyRules({ rules: ruleSet, evaluators: evaluatorsOf(ruleSet), cost, now, consume: true }, stored);
       if (want.write) stored = want.write;
       const request = { key: "diff:big", rules: ruleSet, evaluators: evaluatorsOf(ruleSet), signal: undefined };
       const got = await store.apply({ ...request, cost, now, consume: true });
@@ -154,7 +162,10 @@ describe("differential: the Lua gives the TypeScript reference's decisions", () 
     await store.apply({ ...request, rules: fixed, evaluators: evaluatorsOf(fixed) });
     const sliding = rules([slidingWindow({ limit: 3, window: "1h", name: "x" })]);
     expect(await store.apply({ ...request, rules: sliding, evaluators: evaluatorsOf(sliding) })).toEqual({
-      outcomes: applyRules(sliding, undefined, 1, now, true).outcomes,
+      outcomes: applyRules(
+        { rules: sliding, evaluators: evaluatorsOf(sliding), cost: 1, now, consume: true },
+        undefined,
+      ).outcomes,
       now,
     });
   });
@@ -175,6 +186,9 @@ describe("differential: the Lua gives the TypeScript reference's decisions", () 
     const after = Date.now();
     expect(got.now).toBeGreaterThanOrEqual(before - 5);
     expect(got.now).toBeLessThanOrEqual(after + 5);
-    expect(got.outcomes).toEqual(applyRules([rule!], undefined, 1, got.now, true).outcomes);
+    expect(got.outcomes).toEqual(
+      applyRules({ rules: [rule!], evaluators: evaluatorsOf([rule!]), cost: 1, now: got.now, consume: true }, undefined)
+        .outcomes,
+    );
   });
 });

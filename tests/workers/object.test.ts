@@ -4,7 +4,6 @@ import { describe, expect, it } from "vitest";
 import { durableObjectStore, type ObjectStats, type RateLimiterObject } from "../../durable-objects/index.ts";
 import {
   createRateLimiter,
-  evaluatorsOf,
   fixedWindow,
   gcra,
   type RuleInput,
@@ -12,6 +11,7 @@ import {
   slidingWindow,
   tokenBucket,
 } from "../../src/index.ts";
+import { evaluatorsOf } from "../../src/store-entry.ts";
 
 const stubFor = (name: string) => env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(name));
 const statsOf = (name: string) =>

@@ -1,0 +1,29 @@
+// `edgelimit/store`: what a store author needs, apart from what applications call (`edgelimit`). A store meets the
+// contract in store.ts; docs/stores.md says how to write one and how to run the compliance suite against it.
+export {
+  type Applied,
+  type ApplyReleaseRequest,
+  type ApplyRequest,
+  applyRelease,
+  applyRules,
+  type Evaluator,
+  type KeyState,
+  type Lease,
+  type RuleOutcome,
+} from "./algorithms/apply.ts";
+export type { Evaluation, RuleState } from "./algorithms/evaluation.ts";
+export { evaluatorsOf } from "./algorithms/evaluators.ts";
+export { type GuardConfig, type GuardContext, type Guarded, type GuardOptions, ioGuard } from "./resilience/guard.ts";
+export { ALGORITHMS } from "./rules/algorithm-list.ts";
+export { capacityOf, kindOf, policyOf } from "./rules/lookups.ts";
+export type {
+  Algorithm,
+  ConcurrencyRule,
+  FixedWindowRule,
+  GcraRule,
+  Rule,
+  SlidingWindowRule,
+  TokenBucketRule,
+} from "./rules/types.ts";
+export type { LocalStore, ReleaseRequest, Store, StoreRequest, StoreResponse } from "./store.ts";
+export { storageKey } from "./stores/storage-key.ts";
