@@ -1,6 +1,6 @@
 import type { Evaluator } from "../algorithms/apply.ts";
 import type { Decision, RuleDecision } from "../decision.ts";
-import type { Rule } from "../rules.ts";
+import type { Rule } from "../rules/types.ts";
 
 interface Entry {
   /** The smallest cost the store denied; any cost at least this large is denied too. */

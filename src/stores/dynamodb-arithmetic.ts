@@ -1,7 +1,7 @@
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import type { KeyState } from "../algorithms/apply.ts";
 import type { RuleState } from "../algorithms/evaluation.ts";
-import type { Rule } from "../rules.ts";
+import type { Rule } from "../rules/types.ts";
 import { ATTRIBUTES, countName, type Item, ownerOf, stateName, ttlSeconds, windowName } from "./dynamodb-item.ts";
 
 /** One decision of a batch, as the arithmetic plan needs it. */

@@ -2,7 +2,7 @@ import { type AttributeValue, DeleteItemCommand, GetItemCommand, UpdateItemComma
 import { applyRelease, applyRules, type KeyState, type RuleOutcome } from "../algorithms/apply.ts";
 import { StoreError } from "../errors.ts";
 import { ioGuard } from "../resilience/guard.ts";
-import type { Rule } from "../rules.ts";
+import type { Rule } from "../rules/types.ts";
 import type { ReleaseRequest, Store, StoreRequest, StoreResponse } from "../store.ts";
 import { type ArithmeticPlan, beforePlan, planArithmetic } from "./dynamodb-arithmetic.ts";
 import { SeenItems } from "./dynamodb-cache.ts";

@@ -1,4 +1,4 @@
-import { ioGuard, type Store } from "../index.ts";
+import { ioGuard, type Store } from "../store-entry.ts";
 
 /**
  * What a faulty store does with a call while the fault is on:

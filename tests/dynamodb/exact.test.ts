@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { concurrency, createRateLimiter, fixedWindow, gcra, type RuleInput, type Store } from "../../src/index.ts";
+import { concurrency, createRateLimiter, fixedWindow, gcra, type RuleInput } from "../../src/index.ts";
+import type { Store } from "../../src/store-entry.ts";
 import { dynamoDbStore } from "../../src/stores/dynamodb.ts";
 import { memoryStore } from "../../src/stores/memory.ts";
 import { tomorrowAt } from "../support/clock.ts";

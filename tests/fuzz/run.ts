@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { expect } from "vitest";
-import { createRateLimiter, type Decision, type Store } from "../../src/index.ts";
+import { createRateLimiter, type Decision } from "../../src/index.ts";
+import type { Store } from "../../src/store-entry.ts";
 import { memoryStore } from "../../src/stores/memory.ts";
 import {
   boundProblems,

@@ -4,12 +4,11 @@ import {
   type Decision,
   fixedWindow,
   gcra,
-  ioGuard,
   type RuleInput,
-  type Store,
   slidingWindow,
   tokenBucket,
 } from "../../src/index.ts";
+import { ioGuard, type Store } from "../../src/store-entry.ts";
 import { memoryStore } from "../../src/stores/memory.ts";
 
 /** One rule of a trace, as plain data (so fast-check can print and shrink it). */
