@@ -1,5 +1,5 @@
 import { type AttributeValue, DeleteItemCommand, GetItemCommand, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
-import { applyRelease, applyRules, type KeyState, type RuleOutcome } from "../algorithms/apply.ts";
+import { applyRules, type KeyState, type RuleOutcome } from "../algorithms/apply.ts";
 import { StoreError } from "../errors.ts";
 import { ioGuard } from "../resilience/guard.ts";
 import type { Rule } from "../rules/types.ts";
@@ -9,6 +9,7 @@ import { SeenItems } from "./dynamodb-cache.ts";
 import { isConditionFailure, storeError } from "./dynamodb-errors.ts";
 import { ATTRIBUTES, decodeItem, encodeRules, type Item, ownerOf, type RawItem, ttlSeconds } from "./dynamodb-item.ts";
 import { type DynamoDbStoreOptions, resolveOptions, type SendOptions } from "./dynamodb-options.ts";
+import { type Call, newVersion, replay, rulesOf, sameNumbers } from "./dynamodb-replay.ts";
 import { batchPerKey } from "./key-batches.ts";
 import { sleep, untilAllAbort } from "./signals.ts";
 import { storageKey } from "./storage-key.ts";
@@ -17,8 +18,8 @@ export { ATTRIBUTES, createTableInput, timeToLiveInput } from "./dynamodb-item.t
 export type { DynamoDbClient, DynamoDbStoreOptions } from "./dynamodb-options.ts";
 
 const ALGORITHMS = Object.freeze(["fixedWindow", "slidingWindow", "tokenBucket", "gcra", "concurrency"] as const);
-/** A key no limiter key can be (limiter keys never start with NUL and a prefix), read by `ping`. */
-const PING_KEY = "\u0000edgelimit:ping";
+/** A name no storage key can take (an encoded prefix never starts with a backslash and a letter), read by `ping`. */
+const PING_KEY = "\\ping";
 
 /**
  * A store on one DynamoDB table: one item per key holding every rule's state (layout: `dynamodb-item.ts`).
@@ -305,74 +306,4 @@ export function dynamoDbStore(options: DynamoDbStoreOptions): Store {
       await send(() => client.send(command, signalOf(signal)));
     },
   });
-}
-
-/** One call in a key's batch: a decision, or leases to give back. */
-type Call = StoreRequest | ReleaseRequest;
-
-/** Every rule the calls of a batch name (the first of each name), to read the item's state by. */
-function rulesOf(calls: readonly Call[]): Rule[] {
-  const byName = new Map<string, Rule>();
-  for (const call of calls) for (const rule of call.rules) if (!byName.has(rule.name)) byName.set(rule.name, rule);
-  return [...byName.values()];
-}
-
-/** A batch applied in order to `stored`: each decision's outcomes (none for a release) and what it changes. */
-interface Replayed {
-  readonly outcomes: (readonly RuleOutcome[] | undefined)[];
-  /** The state to write; `undefined` when the batch changes nothing. */
-  readonly state: KeyState | undefined;
-  /** Some decision was denied. */
-  readonly denied: boolean;
-  /** Some answer that a cached item cannot vouch for: a release that found nothing, a concurrency denial. */
-  readonly unsure: boolean;
-  readonly releases: boolean;
-  /** Per call: a decision that consumed (releases count as not). */
-  readonly allowed: boolean[];
-}
-
-function replay(calls: readonly Call[], stored: KeyState | undefined): Replayed {
-  let state = stored;
-  let changed = false;
-  let unsure = false;
-  let denied = false;
-  let releases = false;
-  const allowed: boolean[] = [];
-  const outcomes = calls.map((call): readonly RuleOutcome[] | undefined => {
-    allowed.push(false);
-    if ("leases" in call) {
-      releases = true;
-      const next = applyRelease(call, state);
-      if (next) state = next;
-      else unsure = true;
-      changed ||= next !== undefined;
-      return undefined;
-    }
-    const applied = applyRules({ ...call, consume: true }, state);
-    if (applied.write) {
-      state = applied.write;
-      changed = true;
-      allowed[allowed.length - 1] = true;
-    } else {
-      denied = true;
-      unsure ||= call.rules.some((rule, r) => rule.algorithm === "concurrency" && !applied.outcomes[r]!.allowed);
-    }
-    return applied.outcomes;
-  });
-  return { outcomes, state: changed ? state : undefined, denied, unsure, releases, allowed };
-}
-
-function sameNumbers(a: readonly number[], b: readonly number[] | undefined): boolean {
-  return b !== undefined && a.length === b.length && a.every((n, i) => n === b[i]);
-}
-
-/**
- * The version every write sets (whole-state and arithmetic writes alike): random rather than counted, so that
- * (1) a conditional failure that returns our own version proves an earlier attempt of the same write landed (an
- * SDK retry), and (2) an isolate holding the version of a deleted item (reset, or removed by TTL) cannot
- * overwrite a new item that reached the same number. Arithmetic writes change it too, so a whole-state write
- * computed before one of them fails.
- */
-function newVersion(): number {
-  return 1 + Math.floor(Math.random() * 2 ** 52);
 }
