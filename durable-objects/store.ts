@@ -1,8 +1,8 @@
-import { ConfigError, StoreError } from "../src/errors.ts";
+import { ConfigError, StoreError, toStoreError } from "../src/errors.ts";
 import { ioGuard } from "../src/resilience/guard.ts";
 import { ALGORITHMS } from "../src/rules/algorithm-list.ts";
+import { storageKey } from "../src/storage-key.ts";
 import type { ReleaseRequest, Store, StoreRequest, StoreResponse } from "../src/store.ts";
-import { storageKey } from "../src/stores/storage-key.ts";
 import type { ObjectApplyRequest, ObjectApplyResponse, ObjectReleaseRequest } from "./object.ts";
 
 /** The RPC surface of `RateLimiterObject` that the store calls; a stub of the real class fits it. */
@@ -66,9 +66,8 @@ export function durableObjectStore(namespace: RateLimiterNamespace, options: Dur
       signal?.throwIfAborted();
       return await raced(run(), signal);
     } catch (cause) {
-      if (cause instanceof StoreError) throw cause;
       if (signal?.aborted && cause === signal.reason) throw cause;
-      throw new StoreError(NAME, `${what} failed: ${messageOf(cause)}`, { cause });
+      throw toStoreError(NAME, cause, `${what} failed: ${messageOf(cause)}`);
     }
   }
 

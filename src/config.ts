@@ -7,8 +7,8 @@ import type { GuardConfig } from "./resilience/guard.ts";
 import type { RuleInput } from "./rules/input.ts";
 import type { Rule } from "./rules/types.ts";
 import { normalizeRule } from "./rules/validation.ts";
+import { wellFormed } from "./storage-key.ts";
 import type { Store } from "./store.ts";
-import { wellFormed } from "./stores/storage-key.ts";
 
 /** What the limiter answers when its store fails or runs out of time. */
 export type StoreErrorPolicy = "allow" | "deny" | "throw" | FallbackPolicy;

@@ -25,3 +25,12 @@ export class StoreError extends RateLimitError {
     this.store = store;
   }
 }
+
+/**
+ * `cause` as a `StoreError` of `store`: itself when it is one already, else wrapped with `message` (default
+ * `request failed: …`). Every store and layer wraps its failures through this one function.
+ */
+export function toStoreError(store: string, cause: unknown, message?: string): StoreError {
+  if (cause instanceof StoreError) return cause;
+  return new StoreError(store, message ?? `request failed: ${String(cause)}`, { cause });
+}

@@ -4,8 +4,9 @@ import { describe } from "./describe.ts";
 import { type Duration, parseDuration } from "./duration.ts";
 import { ConfigError } from "./errors.ts";
 import { type Metrics, NO_LATENCY, newCounters } from "./metrics.ts";
+import { sleep } from "./sleep.ts";
+import { storagePrefix, wellFormed } from "./storage-key.ts";
 import type { StoreResponse } from "./store.ts";
-import { storagePrefix, wellFormed } from "./stores/storage-key.ts";
 
 export interface LimitOptions {
   /** Units this request uses: a whole number ≥ 0 (default 1). `0` only looks. */
@@ -192,20 +193,4 @@ function fnv1a(text: string): string {
   let hash = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
   return (hash >>> 0).toString(16).padStart(8, "0");
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(done, ms);
-    function done() {
-      signal?.removeEventListener("abort", abort);
-      resolve();
-    }
-    function abort() {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    }
-    signal?.addEventListener("abort", abort, { once: true });
-  });
 }

@@ -25,5 +25,5 @@ export type {
   SlidingWindowRule,
   TokenBucketRule,
 } from "./rules/types.ts";
+export { storageKey } from "./storage-key.ts";
 export type { LocalStore, ReleaseRequest, Store, StoreRequest, StoreResponse } from "./store.ts";
-export { storageKey } from "./stores/storage-key.ts";

@@ -1,18 +1,19 @@
 import { type AttributeValue, DeleteItemCommand, GetItemCommand, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
 import { applyRules, type KeyState, type RuleOutcome } from "../algorithms/apply.ts";
-import { StoreError } from "../errors.ts";
+import { StoreError, toStoreError } from "../errors.ts";
 import { ioGuard } from "../resilience/guard.ts";
 import type { Rule } from "../rules/types.ts";
+import { sleep } from "../sleep.ts";
+import { storageKey } from "../storage-key.ts";
 import type { ReleaseRequest, Store, StoreRequest, StoreResponse } from "../store.ts";
 import { type ArithmeticPlan, beforePlan, planArithmetic } from "./dynamodb-arithmetic.ts";
 import { SeenItems } from "./dynamodb-cache.ts";
-import { isConditionFailure, storeError } from "./dynamodb-errors.ts";
+import { dynamoDbMessage, isConditionFailure } from "./dynamodb-errors.ts";
 import { ATTRIBUTES, decodeItem, encodeRules, type Item, ownerOf, type RawItem, ttlSeconds } from "./dynamodb-item.ts";
 import { type DynamoDbStoreOptions, resolveOptions, type SendOptions } from "./dynamodb-options.ts";
 import { type Call, newVersion, replay, rulesOf, sameNumbers } from "./dynamodb-replay.ts";
 import { batchPerKey } from "./key-batches.ts";
-import { sleep, untilAllAbort } from "./signals.ts";
-import { storageKey } from "./storage-key.ts";
+import { untilAllAbort } from "./signals.ts";
 
 export { ATTRIBUTES, createTableInput, timeToLiveInput } from "./dynamodb-item.ts";
 export type { DynamoDbClient, DynamoDbStoreOptions } from "./dynamodb-options.ts";
@@ -47,7 +48,7 @@ export function dynamoDbStore(options: DynamoDbStoreOptions): Store {
       return await call();
     } catch (error) {
       if (isConditionFailure(error)) throw error;
-      throw storeError(error, tableName);
+      throw toStoreError("dynamodb", error, dynamoDbMessage(error, tableName));
     }
   };
   const signalOf = (signal: AbortSignal | undefined): SendOptions => (signal ? { abortSignal: signal } : {});

@@ -1,9 +1,9 @@
 import type { RuleOutcome } from "../algorithms/apply.ts";
-import { ConfigError, StoreError } from "../errors.ts";
+import { ConfigError, StoreError, toStoreError } from "../errors.ts";
 import { ioGuard } from "../resilience/guard.ts";
 import type { Rule } from "../rules/types.ts";
+import { storageKey } from "../storage-key.ts";
 import type { ReleaseRequest, Store, StoreRequest, StoreResponse } from "../store.ts";
-import { storageKey } from "./storage-key.ts";
 import { SCRIPT_ALGORITHMS, SCRIPT_MODES, UPSTASH_SCRIPT, UPSTASH_SCRIPT_SHA1 } from "./upstash-script.ts";
 
 /** The part of an `@upstash/redis` client this store uses; no dependency on the package itself. */
@@ -82,7 +82,7 @@ export function upstashStore(options: UpstashStoreOptions): Store {
       const args = [at(now), String(cost), consume ? SCRIPT_MODES.consume : SCRIPT_MODES.peek];
       args.push(String(EXPIRY_MARGIN_MS), ...rules.flatMap(ruleArgs));
       const keys = [await storageKey(request.key)];
-      return decode(await guard(() => script(keys, args, signal)), rules.length);
+      return decode(await call(() => script(keys, args, signal)), rules.length);
     },
     async release(request: ReleaseRequest): Promise<void> {
       const { rules, leases, now, signal } = request;
@@ -90,15 +90,15 @@ export function upstashStore(options: UpstashStoreOptions): Store {
       const args = [at(now), String(leases.length), SCRIPT_MODES.release, String(EXPIRY_MARGIN_MS)];
       args.push(...rules.flatMap(ruleArgs), ...leases.flatMap((l) => [l.rule, String(l.id), String(l.expiresAt)]));
       const keys = [await storageKey(request.key)];
-      const result = await guard(() => script(keys, args, signal));
+      const result = await call(() => script(keys, args, signal));
       if (result !== 0 && result !== 1) throw unexpected(result);
     },
     async reset(key: string, signal: AbortSignal | undefined) {
       const keys = [await storageKey(key)];
-      await guard(() => redis.del(keys, signal));
+      await call(() => redis.del(keys, signal));
     },
     async ping(signal: AbortSignal | undefined) {
-      await guard(() => redis.ping(signal));
+      await call(() => redis.ping(signal));
     },
   });
 }
@@ -196,12 +196,11 @@ async function restCommand(
   return parsed.result;
 }
 
-async function guard<T>(call: () => Promise<T>): Promise<T> {
+async function call<T>(run: () => Promise<T>): Promise<T> {
   try {
-    return await call();
+    return await run();
   } catch (error) {
-    if (error instanceof StoreError) throw error;
-    throw new StoreError(NAME, `request failed: ${String(error)}`, { cause: error });
+    throw toStoreError(NAME, error);
   }
 }
 

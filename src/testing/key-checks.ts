@@ -1,6 +1,6 @@
 import { expect } from "vitest";
 import { ConfigError, fixedWindow } from "../index.ts";
-import { storageKey } from "../stores/storage-key.ts";
+import { storageKey } from "../storage-key.ts";
 import { type Check, type CheckContext, limiterFor, T0 } from "./checks.ts";
 
 const hourly = [fixedWindow({ limit: 3, window: "1h" })];

@@ -16,8 +16,8 @@ import {
   slidingWindow,
   tokenBucket,
 } from "../../src/index.ts";
+import { storageKey } from "../../src/storage-key.ts";
 import { memoryStore } from "../../src/stores/memory.ts";
-import { storageKey } from "../../src/stores/storage-key.ts";
 import { rateLimit } from "../../vercel/index.ts";
 import { flakyStore } from "../support/flaky-store.ts";
 

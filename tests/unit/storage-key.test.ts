@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { storageKey, storagePrefix, wellFormed } from "../../src/stores/storage-key.ts";
+import { storageKey, storagePrefix, wellFormed } from "../../src/storage-key.ts";
 
 /** Reads a store name back: the (prefix, key) of a short name, or the digest of a hashed one. */
 function parseStorageKey(name: string): { prefix: string; key: string } | { digest: string } {

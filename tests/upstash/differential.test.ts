@@ -9,6 +9,7 @@ import {
   tokenBucket,
 } from "../../src/index.ts";
 import { normalizeRule } from "../../src/rules/validation.ts";
+import { storageKey } from "../../src/storage-key.ts";
 import {
   applyRelease,
   applyRules,
@@ -17,7 +18,6 @@ import {
   type KeyState,
   type Lease,
 } from "../../src/store-entry.ts";
-import { storageKey } from "../../src/stores/storage-key.ts";
 import { upstashStore } from "../../src/stores/upstash.ts";
 import { seeded } from "../support/random.ts";
 import { startUpstashBackend, type UpstashBackend } from "../support/upstash-bridge.ts";
