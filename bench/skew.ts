@@ -13,7 +13,7 @@ import {
   slidingWindow,
   tokenBucket,
 } from "../src/index.ts";
-import type { Store } from "../src/store-entry.ts";
+import type { AnyStore } from "../src/store-entry.ts";
 import { createTableInput, dynamoDbStore } from "../src/stores/dynamodb.ts";
 import { memoryStore } from "../src/stores/memory.ts";
 import { upstashStore } from "../src/stores/upstash.ts";
@@ -43,7 +43,7 @@ const CASES: { label: string; rule: () => RuleInput; at: number }[] = [
 ];
 
 /** Makes one isolate's store: each isolate has its own store instance (cache, connection), sharing the backend. */
-type Backend = { name: string; isolate: () => Store; serverClock?: true };
+type Backend = { name: string; isolate: () => AnyStore; serverClock?: true };
 
 let serial = 0;
 

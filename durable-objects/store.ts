@@ -1,8 +1,9 @@
 import { ConfigError, StoreError, toStoreError } from "../src/errors.ts";
-import { ioGuard } from "../src/resilience/guard.ts";
+import type { RemoteStore } from "../src/layers/layer.ts";
+import { standardLayers } from "../src/layers/standard.ts";
 import { ALGORITHMS } from "../src/rules/algorithm-list.ts";
 import { storageKey } from "../src/storage-key.ts";
-import type { ReleaseRequest, Store, StoreRequest, StoreResponse } from "../src/store.ts";
+import type { ReleaseRequest, StoreRequest, StoreResponse } from "../src/store.ts";
 import type { ObjectApplyRequest, ObjectApplyResponse, ObjectReleaseRequest } from "./object.ts";
 
 /** The RPC surface of `RateLimiterObject` that the store calls; a stub of the real class fits it. */
@@ -45,7 +46,10 @@ const NAME = "durable-object";
  * and abandoned, not cancelled: the object may still apply the decision. Errors become `StoreError`s
  * named `durable-object`.
  */
-export function durableObjectStore(namespace: RateLimiterNamespace, options: DurableObjectStoreOptions = {}): Store {
+export function durableObjectStore(
+  namespace: RateLimiterNamespace,
+  options: DurableObjectStoreOptions = {},
+): RemoteStore {
   const config = Object.freeze({ clock: "object", maxNameBytes: 256, ...options });
   const problems: string[] = [];
   if (typeof namespace?.idFromName !== "function" || typeof namespace?.get !== "function") {
@@ -73,7 +77,7 @@ export function durableObjectStore(namespace: RateLimiterNamespace, options: Dur
 
   return Object.freeze({
     name: NAME,
-    guard: ioGuard,
+    layers: standardLayers,
     algorithms: ALGORITHMS,
     async apply(request: StoreRequest): Promise<StoreResponse> {
       const name = await storageKey(request.key, config.maxNameBytes);

@@ -2,31 +2,24 @@ import type { Decision } from "./decision.ts";
 import { describe } from "./describe.ts";
 import { type Duration, parseDuration } from "./duration.ts";
 import { ConfigError, type StoreError } from "./errors.ts";
-import type { CircuitBreakerOptions } from "./resilience/circuit-breaker.ts";
-import type { GuardConfig } from "./resilience/guard.ts";
+import type {
+  AnyStore,
+  CircuitBreakerOptions,
+  LayerOptions,
+  LayerSettings,
+  RemoteStore,
+  StoreErrorPolicy,
+} from "./layers/layer.ts";
 import type { RuleInput } from "./rules/input.ts";
 import type { Rule } from "./rules/types.ts";
 import { normalizeRule } from "./rules/validation.ts";
 import { wellFormed } from "./storage-key.ts";
-import type { Store } from "./store.ts";
 
-/** What the limiter answers when its store fails or runs out of time. */
-export type StoreErrorPolicy = "allow" | "deny" | "throw" | FallbackPolicy;
+export type { FallbackPolicy, StoreErrorPolicy } from "./layers/layer.ts";
 
-/** Decide with another store (usually `memoryStore()`) while the main store fails, per isolate. */
-export interface FallbackPolicy {
-  readonly fallback: Store;
-  /**
-   * The part of each rule's quota the fallback admits in one isolate, above 0 and at most 1 (default 0.1).
-   * Every fallback starts empty, so N isolates admit N × share × limit during an outage. Each count option
-   * (`limit`, `burst`, `capacity`, `refillRate`) is multiplied by it and rounded down, to at least 1.
-   */
-  readonly share?: number;
-}
-
-export interface RateLimiterOptions {
-  /** Where the counts live. */
-  store: Store;
+export interface RateLimiterOptions extends LayerOptions {
+  /** Where the counts live: a local store (`memoryStore()`) or a remote one, which runs under its layers. */
+  store: AnyStore;
   /** One or more rules from `fixedWindow`, `slidingWindow`, `tokenBucket`, `gcra`; all apply to every key. */
   rules: readonly RuleInput[];
   /**
@@ -71,20 +64,13 @@ export interface DecisionEvent {
 }
 
 /** The validated, frozen configuration, as `limiter.config` shows it. */
-export interface RateLimiterConfig {
+export interface RateLimiterConfig extends LayerSettings {
   readonly store: string;
   readonly rules: readonly Rule[];
   readonly prefix: string;
   readonly onStoreError: "allow" | "deny" | "throw" | "fallback";
   /** The fallback store's name, when `onStoreError` is `"fallback"`. */
   readonly fallbackStore: string | undefined;
-  /** The part of each rule's quota the fallback store admits per isolate (stores that do I/O, with a fallback). */
-  readonly fallbackShare?: number;
-  readonly timeoutMs: number;
-  /** The circuit breaker's settings (stores that do I/O only). */
-  readonly circuitBreaker: GuardConfig["circuitBreaker"];
-  /** Keys the deny cache may hold; 0 when it is off (always, for stores without I/O). */
-  readonly denyCacheKeys: number;
 }
 
 /** Checks every option and throws one `ConfigError` that lists every problem. */
@@ -136,10 +122,8 @@ export function validateOptions(options: RateLimiterOptions): RateLimiterConfig 
       problems.push(`${hook}: expected a function, got ${describe(options[hook])}`);
     }
   }
-  const guard = store?.guard?.check(options, problems) ?? { circuitBreaker: undefined, denyCacheKeys: 0 };
-  if (store && !store.local && !store.guard) {
-    problems.push(`store: "${store.name}" neither decides locally (local) nor guards its I/O (guard: ioGuard)`);
-  }
+  // Only a remote store names layers, so a Worker with a local store bundles none of their checks.
+  const layered = (store as Partial<RemoteStore>)?.layers?.map((layer) => layer.check?.(options, problems));
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
     store: store.name,
@@ -148,6 +132,8 @@ export function validateOptions(options: RateLimiterOptions): RateLimiterConfig 
     onStoreError: fallback ? "fallback" : (policy as "allow" | "deny" | "throw"),
     fallbackStore: fallback?.name,
     timeoutMs: timeoutMs as number,
-    ...guard,
+    circuitBreaker: undefined,
+    denyCacheKeys: 0,
+    ...Object.assign({}, ...(layered ?? [])),
   });
 }

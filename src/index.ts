@@ -13,6 +13,7 @@ export { ConfigError, RateLimitError, StoreError } from "./errors.ts";
 export { type HeaderFormat, rateLimitHeaders } from "./http/headers.ts";
 export { type ClientIpOptions, clientIp, type HasHeaders, ipKey, type Platform } from "./http/identity.ts";
 export { type DeniedBody, type DeniedResponseOptions, deniedBody, deniedResponse } from "./http/responses.ts";
+export type { CircuitBreakerOptions } from "./layers/layer.ts";
 export {
   type AcquireOptions,
   createRateLimiter,
@@ -20,8 +21,7 @@ export {
   type LimitOptions,
   type RateLimiter,
 } from "./limiter.ts";
-export type { LatencySummary, Metrics } from "./metrics.ts";
-export type { CircuitBreakerOptions, CircuitState } from "./resilience/circuit-breaker.ts";
+export type { CircuitState, LatencySummary, Metrics } from "./metrics.ts";
 export { concurrency, fixedWindow, gcra, slidingWindow, tokenBucket } from "./rules/constructors.ts";
 export type { OptionReader, Policy, RuleInput, RuleKind } from "./rules/input.ts";
 export type { Algorithm, Rule } from "./rules/types.ts";

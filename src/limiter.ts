@@ -3,10 +3,12 @@ import { combine, type Decision, type RuleInfo, tooLarge } from "./decision.ts";
 import { describe } from "./describe.ts";
 import { type Duration, parseDuration } from "./duration.ts";
 import { ConfigError } from "./errors.ts";
+import type { LayerContext, RemoteStore } from "./layers/layer.ts";
 import { type Metrics, NO_LATENCY, newCounters } from "./metrics.ts";
+import type { Rule } from "./rules/types.ts";
 import { sleep } from "./sleep.ts";
 import { storagePrefix, wellFormed } from "./storage-key.ts";
-import type { StoreResponse } from "./store.ts";
+import type { LocalStore, Store, StoreResponse } from "./store.ts";
 
 export interface LimitOptions {
   /** Units this request uses: a whole number ≥ 0 (default 1). `0` only looks. */
@@ -53,20 +55,30 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   // Validated: every input is a rule constructor's, with its kind (checks, policy and algorithm) attached.
   const kinds = options.rules.map((input) => input.kind);
   const evaluators = kinds.map((kind) => kind.evaluate);
-  const infos: RuleInfo[] = rules.map((rule, i) => ({
-    name: rule.name,
-    algorithm: rule.algorithm,
-    ...kinds[i]!.policy(rule),
-    capacity: kinds[i]!.capacity(rule),
-  }));
+  const infosOf = (rules: readonly Rule[]): RuleInfo[] =>
+    rules.map((rule, i) => ({
+      name: rule.name,
+      algorithm: rule.algorithm,
+      ...kinds[i]!.policy(rule),
+      capacity: kinds[i]!.capacity(rule),
+    }));
+  const infos = infosOf(rules);
   const capacity = Math.min(...infos.map((info) => info.capacity));
   const stats = newCounters();
   const leases = kinds.find((kind) => kind.leases)?.leases;
   // Escaped once here, so that every (prefix, key) pair has its own name in a remote store (storage-key.ts).
   const named = storagePrefix(prefix);
   const fullKey = (key: string) => named + key;
-  const { local, guard } = store;
-  const guarded = guard?.create({ store, infos, timeoutMs: config.timeoutMs, clock, stats, answer }, options, config);
+  const { local } = store as Partial<LocalStore>;
+  const probes: LayerContext["probes"] = {};
+  // A remote store runs under its layers, the first outermost; a local one under none.
+  const io: Store | undefined = local
+    ? undefined
+    : (store as RemoteStore).layers.reduceRight<Store>(
+        (inner, layer) =>
+          layer.wrap(inner, config, { options, clock, counters: stats, infos, infosOf, leases, probes }),
+        store,
+      );
 
   function request(key: string, limitOptions: LimitOptions | undefined, consume: boolean) {
     // A lone surrogate becomes U+FFFD in UTF-8, so two such keys would share one name in a remote store.
@@ -115,8 +127,9 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
 
   async function decide(key: string, limitOptions: LimitOptions | undefined, consume: boolean): Promise<Decision> {
     const asked = request(key, limitOptions, consume);
-    const { decision, latency, requests } = await guarded!.decide(key, fullKey(key), asked);
-    return finish(key, decision, latency, requests);
+    const response = await io!.apply({ ...asked, key: fullKey(key), signal: undefined });
+    const decision = response.decision ?? answer(key, asked.asked, response);
+    return finish(key, decision, response.latencyMs ?? 0, response.requests ?? 1);
   }
 
   const decideAny = local ? decideNow : decide;
@@ -138,8 +151,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   async function reset(key: string): Promise<void> {
     request(key, undefined, false);
     if (local) return local.reset(prefix, key);
-    guarded!.forget(key);
-    await guarded!.call((signal) => store.reset(fullKey(key), signal));
+    await io!.reset(fullKey(key), undefined);
   }
 
   async function release(key: string, leaseId: string): Promise<void> {
@@ -151,13 +163,13 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       ]);
     const given = { rules, evaluators, leases: leases.decode(leaseId, rules), now };
     if (local) return local.release(prefix, key, given);
-    await guarded!.call((signal) => store.release!({ ...given, key: fullKey(key), signal }));
+    await io!.release!({ ...given, key: fullKey(key), signal: undefined });
   }
 
   async function health(): Promise<Health> {
     const started = performance.now();
     try {
-      await (guarded ? guarded.call((signal) => store.ping(signal)) : store.ping(undefined));
+      await (io ?? store).ping(undefined);
       return { ok: true, store: store.name, latencyMs: performance.now() - started };
     } catch (error) {
       return { ok: false, store: store.name, latencyMs: performance.now() - started, error: String(error) };
@@ -172,8 +184,8 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     acquire,
     metrics: (): Metrics => ({
       ...stats,
-      circuit: guarded?.circuit() ?? "closed",
-      storeLatencyMs: guarded?.latency() ?? NO_LATENCY,
+      circuit: probes.circuit?.() ?? "closed",
+      storeLatencyMs: probes.latency?.() ?? NO_LATENCY,
     }),
     health,
     config,

@@ -1,4 +1,5 @@
-import type { CircuitState } from "./resilience/circuit-breaker.ts";
+/** The circuit breaker's state (`closed` for a store without one). */
+export type CircuitState = "closed" | "open" | "half-open";
 
 /** Counters since the limiter was created, and store latency over the most recent calls. */
 export interface Metrics {
@@ -29,7 +30,7 @@ export interface LatencySummary {
 /** A store that never waits (memory): no latency to report. */
 export const NO_LATENCY: LatencySummary = /* @__PURE__ */ Object.freeze({ p50: 0, p99: 0, max: 0 });
 
-/** The mutable counters behind `limiter.metrics()`; the limiter and its I/O guard count into them. */
+/** The mutable counters behind `limiter.metrics()`; the limiter and its store's layers count into them. */
 export type Counters = { -readonly [K in Exclude<keyof Metrics, "circuit" | "storeLatencyMs">]: number };
 
 export const newCounters = (): Counters => ({
@@ -45,7 +46,7 @@ export const newCounters = (): Counters => ({
 
 const WINDOW = 1024;
 
-/** The latencies of the last 1024 store calls; kept by the I/O guard, since only stores that do I/O wait. */
+/** The latencies of the last 1024 store calls; kept by the failure-policy layer, since only stores that do I/O wait. */
 export class LatencyWindow {
   private readonly latencies = new Float64Array(WINDOW);
   private count = 0;

@@ -13,7 +13,15 @@ export {
 } from "./algorithms/apply.ts";
 export type { Evaluation, RuleState } from "./algorithms/evaluation.ts";
 export { evaluatorsOf } from "./algorithms/evaluators.ts";
-export { type GuardConfig, type GuardContext, type Guarded, type GuardOptions, ioGuard } from "./resilience/guard.ts";
+export type {
+  AnyStore,
+  Layer,
+  LayerContext,
+  LayerOptions,
+  LayerSettings,
+  RemoteStore,
+} from "./layers/layer.ts";
+export { standardLayers } from "./layers/standard.ts";
 export { ALGORITHMS } from "./rules/algorithm-list.ts";
 export { capacityOf, kindOf, policyOf } from "./rules/lookups.ts";
 export type {
@@ -26,4 +34,4 @@ export type {
   TokenBucketRule,
 } from "./rules/types.ts";
 export { storageKey } from "./storage-key.ts";
-export type { LocalStore, ReleaseRequest, Store, StoreRequest, StoreResponse } from "./store.ts";
+export type { LocalFace, LocalStore, ReleaseRequest, Store, StoreRequest, StoreResponse } from "./store.ts";

@@ -1,5 +1,5 @@
 import type { Evaluator, Lease, RuleOutcome } from "./algorithms/apply.ts";
-import type { ioGuard } from "./resilience/guard.ts";
+import type { Decision } from "./decision.ts";
 import type { Algorithm, Rule } from "./rules/types.ts";
 
 /** One decision asked of a store: all rules of one key, applied atomically in one round trip. */
@@ -24,6 +24,11 @@ export interface StoreRequest {
   readonly consume: boolean;
   /** Aborted when the limiter's time budget runs out; stores cancel their request with it. */
   readonly signal: AbortSignal | undefined;
+  /**
+   * The cost the caller asked for: `cost` itself, except above a rule's capacity (then `cost` is 0, and the decision
+   * is `exceeds-capacity`). Stores ignore it; a layer that decides without the store (the fallback) reads it.
+   */
+  readonly asked?: number;
 }
 
 /** Leases to give back for one key; the store applies `applyRelease` (or its mirror) atomically. */
@@ -43,12 +48,23 @@ export interface StoreResponse {
   readonly outcomes: readonly RuleOutcome[];
   /** The time the store decided at, epoch ms. */
   readonly now: number;
+  /**
+   * Set by a layer that answered itself (the deny cache, the failure policy or its fallback): the whole decision,
+   * which the limiter reports as it is. Stores never set it.
+   */
+  readonly decision?: Decision;
+  /** Store round trips behind this answer, for `onDecision`: 1 when absent, 0 when a layer answered alone. */
+  readonly requests?: number;
+  /** Time spent in the store call, ms, as a layer measured it (`onDecision`'s `storeLatencyMs`); 0 when absent. */
+  readonly latencyMs?: number;
 }
 
 /**
  * The contract every store meets (the compliance suite checks it; docs/stores.md says how to write one):
  * reject without consuming, all rules of a key all or nothing, exact under concurrency,
  * the same decisions as `applyRules` in `src/algorithms/`, and an expiry on every key.
+ * A store is local (`LocalStore`: decides in this isolate, without I/O) or remote (`RemoteStore` in
+ * src/layers/layer.ts: names the layers its calls run under); `createRateLimiter` takes either.
  */
 export interface Store {
   /** Short name used in errors and metrics: `memory`, `upstash`, `dynamodb`, `durable-object`. */
@@ -56,17 +72,6 @@ export interface Store {
   /** The algorithms this store can apply. */
   readonly algorithms: readonly Algorithm[];
   apply(request: StoreRequest): Promise<StoreResponse>;
-  /**
-   * Offered by stores that decide without any I/O (memory). The limiter then uses it instead of `apply`
-   * and `reset`: synchronously, with no timeout timer, and with the prefix apart from the key so that no
-   * key string is built per decision.
-   */
-  readonly local?: LocalStore | undefined;
-  /**
-   * Stores that do I/O set `guard: ioGuard` (from `edgelimit/store`): the time budget, circuit breaker, deny cache and
-   * failure policy for their calls. Kept out of the core so that a Worker using only a local store never bundles it.
-   */
-  readonly guard?: typeof ioGuard | undefined;
   /** Deletes all state of a key (the encoded storage key, as in `StoreRequest`). */
   reset(key: string, signal: AbortSignal | undefined): Promise<void>;
   /**
@@ -78,8 +83,17 @@ export interface Store {
   ping(signal: AbortSignal | undefined): Promise<void>;
 }
 
+/**
+ * A store that decides without any I/O (memory). The limiter uses its `local` face instead of `apply` and `reset`:
+ * synchronously, with no layers and no timer, and with the prefix apart from the key so that no key string is
+ * built per decision.
+ */
+export interface LocalStore extends Store {
+  readonly local: LocalFace;
+}
+
 /** The synchronous face of a store without I/O; `prefix` is the limiter's, `key` the caller's. */
-export interface LocalStore {
+export interface LocalFace {
   apply(prefix: string, key: string, request: Omit<StoreRequest, "key" | "signal">): StoreResponse;
   reset(prefix: string, key: string): void;
   release(prefix: string, key: string, request: Omit<ReleaseRequest, "key" | "signal">): void;

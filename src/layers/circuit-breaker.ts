@@ -1,13 +1,54 @@
-import type { Duration } from "../duration.ts";
+import { describe } from "../describe.ts";
+import { parseDuration } from "../duration.ts";
+import type { CircuitState } from "../metrics.ts";
+import { CircuitOpenError } from "./failures.ts";
+import type { Layer, LayerSettings } from "./layer.ts";
 
-export interface CircuitBreakerOptions {
-  /** Consecutive store failures (errors or timeouts) that open the circuit. Default 5. */
-  failureThreshold?: number;
-  /** How long an open circuit answers by the failure policy without calling the store. Default `"10s"`. */
-  cooldown?: Duration;
-}
-
-export type CircuitState = "closed" | "open" | "half-open";
+/**
+ * The circuit breaker as a layer (`circuitBreaker` option, default `{ failureThreshold: 5, cooldown: "10s" }`,
+ * `false` for none): while the circuit is open, `apply` rejects with a `CircuitOpenError` without calling the store.
+ * Reset, release and ping always go through.
+ */
+export const circuitBreaker: Layer = {
+  check(options, problems) {
+    const breaker = options.circuitBreaker ?? {};
+    let circuitBreaker: LayerSettings["circuitBreaker"];
+    if (breaker !== false) {
+      const failureThreshold = breaker.failureThreshold ?? 5;
+      const cooldownMs = parseDuration(breaker.cooldown ?? 10_000);
+      if (!Number.isInteger(failureThreshold) || failureThreshold < 1) {
+        problems.push(
+          `circuitBreaker.failureThreshold: expected a whole number ≥ 1, got ${describe(failureThreshold)}`,
+        );
+      }
+      if (typeof cooldownMs === "string") problems.push(`circuitBreaker.cooldown: ${cooldownMs}`);
+      else circuitBreaker = Object.freeze({ failureThreshold, cooldownMs });
+    }
+    return { circuitBreaker };
+  },
+  wrap(inner, { circuitBreaker: settings }, { clock, counters, probes }) {
+    if (!settings) return inner;
+    const breaker = new CircuitBreaker(settings.failureThreshold, settings.cooldownMs);
+    probes.circuit = () => breaker.state;
+    return {
+      ...inner,
+      async apply(request) {
+        if (!breaker.allows(request.now)) {
+          counters.circuitOpen++;
+          throw new CircuitOpenError(inner.name, "circuit open after repeated failures; not calling the store");
+        }
+        try {
+          const response = await inner.apply(request);
+          breaker.succeeded();
+          return response;
+        } catch (cause) {
+          breaker.failed(clock());
+          throw cause;
+        }
+      },
+    };
+  },
+};
 
 /**
  * Stops calling a store that keeps failing. Closed: every call goes through. After `failureThreshold`

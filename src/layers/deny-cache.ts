@@ -1,6 +1,48 @@
 import type { Evaluator } from "../algorithms/apply.ts";
-import type { Decision, RuleDecision } from "../decision.ts";
+import { combine, type Decision, type RuleDecision } from "../decision.ts";
+import { describe } from "../describe.ts";
 import type { Rule } from "../rules/types.ts";
+import type { Layer } from "./layer.ts";
+
+/**
+ * The deny cache as a layer (`denyCache` option, default `{ maxKeys: 10_000 }`, `false` for none): a repeated request
+ * the store would still deny is answered here (`reason: "cached"`, no store call); a reset forgets the key.
+ */
+export const denyCache: Layer = {
+  check(options, problems) {
+    const cache = options.denyCache ?? {};
+    const denyCacheKeys = cache === false ? 0 : (cache.maxKeys ?? 10_000);
+    if (!Number.isInteger(denyCacheKeys) || denyCacheKeys < 0) {
+      problems.push(`denyCache.maxKeys: expected a whole number ≥ 1, got ${describe(denyCacheKeys)}`);
+    }
+    return { denyCacheKeys };
+  },
+  wrap(inner, { denyCacheKeys }, { counters, infos }) {
+    if (denyCacheKeys === 0) return inner;
+    const denied = new DenyCache(denyCacheKeys);
+    return {
+      ...inner,
+      async apply(request) {
+        // A cost above capacity is asked as cost 0, which the cache never answers: the store's answer
+        // (exceeds-capacity, never) beats a cached retry.
+        const { key, cost, now } = request;
+        const cached = denied.get(key, cost, now, request.rules, request.evaluators);
+        if (cached) {
+          counters.cacheHits++;
+          return { outcomes: [], now, decision: cached, requests: 0 };
+        }
+        const response = await inner.apply(request);
+        // A layer's own answer (the failure policy's) is degraded, and never cached.
+        if (!response.decision) denied.remember(key, cost, now, combine(infos, response.outcomes, response.now));
+        return response;
+      },
+      reset(key, signal) {
+        denied.delete(key);
+        return inner.reset(key, signal);
+      },
+    };
+  },
+};
 
 interface Entry {
   /** The smallest cost the store denied; any cost at least this large is denied too. */

@@ -1,11 +1,12 @@
 import { type AttributeValue, DeleteItemCommand, GetItemCommand, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
 import { applyRules, type KeyState, type RuleOutcome } from "../algorithms/apply.ts";
 import { StoreError, toStoreError } from "../errors.ts";
-import { ioGuard } from "../resilience/guard.ts";
+import type { RemoteStore } from "../layers/layer.ts";
+import { standardLayers } from "../layers/standard.ts";
 import type { Rule } from "../rules/types.ts";
 import { sleep } from "../sleep.ts";
 import { storageKey } from "../storage-key.ts";
-import type { ReleaseRequest, Store, StoreRequest, StoreResponse } from "../store.ts";
+import type { ReleaseRequest, StoreRequest, StoreResponse } from "../store.ts";
 import { type ArithmeticPlan, beforePlan, planArithmetic } from "./dynamodb-arithmetic.ts";
 import { SeenItems } from "./dynamodb-cache.ts";
 import { dynamoDbMessage, isConditionFailure } from "./dynamodb-errors.ts";
@@ -35,7 +36,7 @@ const PING_KEY = "\\ping";
  * write when the lease is gone). A denial by a concurrency rule is never answered from the cache: a release
  * elsewhere may have freed a slot, so it is always computed from an item read or written in its batch.
  */
-export function dynamoDbStore(options: DynamoDbStoreOptions): Store {
+export function dynamoDbStore(options: DynamoDbStoreOptions): RemoteStore {
   const config = resolveOptions(options);
   const { client, tableName } = config;
   const seen = new SeenItems(config.cacheSize);
@@ -287,7 +288,7 @@ export function dynamoDbStore(options: DynamoDbStoreOptions): Store {
 
   return Object.freeze({
     name: "dynamodb",
-    guard: ioGuard,
+    layers: standardLayers,
     algorithms: ALGORITHMS,
     apply,
     release,

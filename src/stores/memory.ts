@@ -1,7 +1,7 @@
 import { applyRelease, applyRules, type KeyState } from "../algorithms/apply.ts";
 import { ConfigError } from "../errors.ts";
 import { ALGORITHMS } from "../rules/algorithm-list.ts";
-import type { LocalStore, ReleaseRequest, Store, StoreRequest } from "../store.ts";
+import type { LocalFace, LocalStore, ReleaseRequest, StoreRequest } from "../store.ts";
 
 export interface MemoryStoreOptions {
   /**
@@ -15,7 +15,7 @@ export interface MemoryStoreOptions {
  * An in-process store: exact and fast within one isolate or process, shared with nothing else.
  * Expired state is dropped when next touched; no timers run.
  */
-export function memoryStore(options: MemoryStoreOptions = {}): Store {
+export function memoryStore(options: MemoryStoreOptions = {}): LocalStore {
   const maxKeys = options.maxKeys ?? 100_000;
   if (!Number.isInteger(maxKeys) || maxKeys < 1) {
     throw new ConfigError([`memoryStore: maxKeys must be a whole number ≥ 1, got ${String(maxKeys)}`]);
@@ -24,7 +24,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
   // `prefix:key` string would cost more than the whole decision), and (prefix, key) pairs stay apart as the
   // remote stores' escaped names keep them (storage-key.ts).
   const spaces = new Map<string, Space>();
-  const local: LocalStore = {
+  const local: LocalFace = {
     apply(prefix, key, request) {
       let space = spaces.get(prefix);
       if (space === undefined) {

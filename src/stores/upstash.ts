@@ -1,9 +1,10 @@
 import type { RuleOutcome } from "../algorithms/apply.ts";
 import { ConfigError, StoreError, toStoreError } from "../errors.ts";
-import { ioGuard } from "../resilience/guard.ts";
+import type { RemoteStore } from "../layers/layer.ts";
+import { standardLayers } from "../layers/standard.ts";
 import type { Rule } from "../rules/types.ts";
 import { storageKey } from "../storage-key.ts";
-import type { ReleaseRequest, Store, StoreRequest, StoreResponse } from "../store.ts";
+import type { ReleaseRequest, StoreRequest, StoreResponse } from "../store.ts";
 import { SCRIPT_ALGORITHMS, SCRIPT_MODES, UPSTASH_SCRIPT, UPSTASH_SCRIPT_SHA1 } from "./upstash-script.ts";
 
 /** The part of an `@upstash/redis` client this store uses; no dependency on the package itself. */
@@ -53,7 +54,7 @@ const NAME = "upstash";
  * A release of concurrency leases is one `EVALSHA` too: 3 commands when it frees a lease, 2 when none matched.
  * `{ url, token }` speaks REST with plain `fetch`; `{ redis }` goes through an `@upstash/redis` client.
  */
-export function upstashStore(options: UpstashStoreOptions): Store {
+export function upstashStore(options: UpstashStoreOptions): RemoteStore {
   const clock = options?.clock ?? "caller";
   const problems: string[] = [];
   if (clock !== "caller" && clock !== "redis") problems.push(`upstashStore: clock must be "caller" or "redis"`);
@@ -75,7 +76,7 @@ export function upstashStore(options: UpstashStoreOptions): Store {
 
   return Object.freeze({
     name: NAME,
-    guard: ioGuard,
+    layers: standardLayers,
     algorithms: Object.freeze(Object.keys(SCRIPT_ALGORITHMS) as (keyof typeof SCRIPT_ALGORITHMS)[]),
     async apply(request: StoreRequest): Promise<StoreResponse> {
       const { rules, cost, now, consume, signal } = request;

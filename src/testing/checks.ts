@@ -8,14 +8,14 @@ import {
   slidingWindow,
   tokenBucket,
 } from "../index.ts";
-import type { Store } from "../store-entry.ts";
+import type { AnyStore } from "../store-entry.ts";
 import { tomorrowAt } from "./clock.ts";
 import { seeded } from "./random.ts";
 import { referenceStore } from "./reference-store.ts";
 
 /** What each check gets: a store, a prefix no other check uses, and how long random traces run. */
 export interface CheckContext {
-  readonly store: Store;
+  readonly store: AnyStore;
   readonly prefix: string;
   readonly traceLength: number;
 }

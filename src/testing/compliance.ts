@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, it } from "vitest";
-import type { Store } from "../store-entry.ts";
+import type { AnyStore } from "../store-entry.ts";
 import { type CheckContext, checks } from "./checks.ts";
 import { concurrencyChecks } from "./concurrency-checks.ts";
 import { keyChecks } from "./key-checks.ts";
@@ -8,7 +8,7 @@ export interface TestStoreOptions {
   /** Shown in test names: `compliance: upstash (fetch)`. */
   name: string;
   /** Makes the store under test; called once for the whole suite. */
-  create: () => Store | Promise<Store>;
+  create: () => AnyStore | Promise<AnyStore>;
   /** Called once after the suite. */
   close?: () => void | Promise<void>;
   /** Checks to skip, by name, each with its reason. */
@@ -22,7 +22,7 @@ export interface TestStoreOptions {
 /** Registers the compliance suite for one store: every check of `checks.ts`, each under its own prefix. */
 export function testStore(options: TestStoreOptions): void {
   describe(`compliance: ${options.name}`, () => {
-    let store: Store;
+    let store: AnyStore;
     const run = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
     beforeAll(async () => {
       store = await options.create();

@@ -1,4 +1,4 @@
-import { ioGuard, type Store } from "../store-entry.ts";
+import { type RemoteStore, type Store, standardLayers } from "../store-entry.ts";
 
 /**
  * What a faulty store does with a call while the fault is on:
@@ -25,7 +25,7 @@ export interface InjectOptions {
 }
 
 /** A store wrapped by `faultyStore`: the store itself, plus the switch and what reached it. */
-export interface FaultyStore extends Store {
+export interface FaultyStore extends RemoteStore {
   /** Turns a fault on (replacing any other). */
   inject(fault: StoreFault, options?: InjectOptions): void;
   /** Turns the fault off: calls reach the wrapped store again. */
@@ -73,7 +73,7 @@ export function faultyStore(inner: Store): FaultyStore {
   const store: FaultyStore = {
     name: inner.name,
     algorithms: inner.algorithms,
-    guard: ioGuard,
+    layers: standardLayers,
     apply: (request) => through("apply", request.signal, () => inner.apply(request)),
     reset: (key, signal) => through("reset", signal, () => inner.reset(key, signal)),
     ping: (signal) => through("ping", signal, () => inner.ping(signal)),

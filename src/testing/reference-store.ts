@@ -1,4 +1,11 @@
-import { applyRelease, applyRules, ioGuard, type KeyState, type RuleState, type Store } from "../store-entry.ts";
+import {
+  applyRelease,
+  applyRules,
+  type KeyState,
+  type RemoteStore,
+  type RuleState,
+  standardLayers,
+} from "../store-entry.ts";
 
 /** Ways to break the reference store on purpose, each a bug seen in real rate limiters. */
 export type Flaw =
@@ -13,11 +20,11 @@ export type Flaw =
  * suite compares every store's decisions with this one's. `flaw` breaks it on purpose, so tests of the
  * suite itself can show that each check catches a store that is wrong in that way.
  */
-export function referenceStore(flaw?: Flaw): Store {
+export function referenceStore(flaw?: Flaw): RemoteStore {
   const keys = new Map<string, KeyState>();
   return {
     name: flaw ? `broken (${flaw})` : "reference",
-    guard: ioGuard, // behaves as a remote store: decisions go through the limiter's I/O path
+    layers: standardLayers, // behaves as a remote store: decisions go through the limiter's layers
     algorithms: ["fixedWindow", "slidingWindow", "tokenBucket", "gcra", "concurrency"],
     async apply(request) {
       const { key, rules, evaluators, cost, now, consume } = request;

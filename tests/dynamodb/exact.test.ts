@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { concurrency, createRateLimiter, fixedWindow, gcra, type RuleInput } from "../../src/index.ts";
-import type { Store } from "../../src/store-entry.ts";
+import type { AnyStore } from "../../src/store-entry.ts";
 import { dynamoDbStore } from "../../src/stores/dynamodb.ts";
 import { memoryStore } from "../../src/stores/memory.ts";
 import { tomorrowAt } from "../support/clock.ts";
@@ -17,7 +17,7 @@ beforeAll(async () => {
 afterAll(() => db.destroy());
 
 let keys = 0;
-function limiterOn(store: Store, rules: RuleInput[], now: () => number) {
+function limiterOn(store: AnyStore, rules: RuleInput[], now: () => number) {
   return createRateLimiter({ store, rules, clock: now, onStoreError: "throw", denyCache: false, prefix: "exact" });
 }
 const fields = (d: { allowed: boolean; remaining: number; resetAt: number; retryAfterMs: number }) => ({
@@ -30,7 +30,7 @@ const fields = (d: { allowed: boolean; remaining: number; resetAt: number; retry
 describe("every answer is the reference's", () => {
   it("releasing a lease that had already expired shortens the key's life: the next lease id restarts at 1", async () => {
     const rules = [concurrency({ limit: 2, lease: "30s" })];
-    const run = async (store: Store) => {
+    const run = async (store: AnyStore) => {
       let now = T;
       const limiter = limiterOn(store, rules, () => now);
       const key = `lease-${keys}`;
@@ -51,7 +51,7 @@ describe("every answer is the reference's", () => {
 
   it("fixedWindow 10/min, two isolates: A 6, B 3, A asks 5: denied with remaining 1", async () => {
     const rules = [fixedWindow({ limit: 10, window: "1m" })];
-    const trace = async (a: Store, b: Store) => {
+    const trace = async (a: AnyStore, b: AnyStore) => {
       const [la, lb] = [limiterOn(a, rules, () => T), limiterOn(b, rules, () => T)];
       await la.limit("fw", { cost: 6 });
       await lb.limit("fw", { cost: 3 });
@@ -66,7 +66,7 @@ describe("every answer is the reference's", () => {
 
   it("gcra 192 per 10 ms, two isolates: A 57, B 1, A 192: retryAfterMs 4 and remaining 134", async () => {
     const rules = [gcra({ limit: 192, period: 10 })];
-    const trace = async (a: Store, b: Store) => {
+    const trace = async (a: AnyStore, b: AnyStore) => {
       const [la, lb] = [limiterOn(a, rules, () => T), limiterOn(b, rules, () => T)];
       await la.limit("gcra", { cost: 57 });
       await lb.limit("gcra", { cost: 1 });

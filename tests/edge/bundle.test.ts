@@ -60,7 +60,7 @@ describe("bundle budgets (minified, gzipped)", () => {
     });
   }
 
-  it("a Worker bundles only the algorithms its rules use, and no I/O guard or lease code without need", async () => {
+  it("a Worker bundles only the algorithms its rules use, and no layer or lease code without need", async () => {
     const worker = await bundle(`${FIXTURES}worker-memory-http.ts`);
     const algorithms = worker.files.filter((file) => file.startsWith("src/algorithms/"));
     // apply.ts holds applyRules; concurrency.ts gives only releaseLease (the memory store's release path).
@@ -70,7 +70,7 @@ describe("bundle budgets (minified, gzipped)", () => {
       "src/algorithms/token-bucket.ts",
     ]);
     expect(worker.code).not.toMatch(/function concurrency\d*\(/);
-    expect(worker.files.filter((file) => file.startsWith("src/resilience/"))).toEqual([]);
+    expect(worker.files.filter((file) => file.startsWith("src/layers/"))).toEqual([]);
     expect(worker.code).not.toMatch(/leaseCodec\d*\b/);
   });
 });

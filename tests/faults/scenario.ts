@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect } from "vitest";
 import { createRateLimiter, type DecisionEvent, fixedWindow, type RateLimiter } from "../../src/index.ts";
-import type { Store } from "../../src/store-entry.ts";
+import type { AnyStore } from "../../src/store-entry.ts";
 import { memoryStore } from "../../src/stores/memory.ts";
 import { faultWatch, type Timed } from "../support/fault-watch.ts";
 
@@ -23,7 +23,7 @@ export interface Subject {
   fallbackUsed: number;
 }
 
-export function subject(store: Store, policy: Policy, prefix: string, timeoutMs = TIMEOUT_MS): Subject {
+export function subject(store: AnyStore, policy: Policy, prefix: string, timeoutMs = TIMEOUT_MS): Subject {
   const events: DecisionEvent[] = [];
   const limiter = createRateLimiter({
     store,

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { expect } from "vitest";
 import { createRateLimiter, type Decision } from "../../src/index.ts";
-import type { Store } from "../../src/store-entry.ts";
+import type { AnyStore } from "../../src/store-entry.ts";
 import { memoryStore } from "../../src/stores/memory.ts";
 import {
   boundProblems,
@@ -50,7 +50,7 @@ let traceCount = 0;
  */
 export async function runTrace(
   trace: Trace,
-  stores: readonly Store[],
+  stores: readonly AnyStore[],
   denyCache: boolean,
   keyPool?: number,
 ): Promise<number> {
@@ -118,7 +118,7 @@ export async function fuzz(
   mode: Mode,
   runs: number,
   steps: number,
-  isolates: () => Promise<Store[]>,
+  isolates: () => Promise<AnyStore[]>,
   options: {
     env?: Readonly<Record<string, string | undefined>>;
     keyPool?: number;

@@ -8,7 +8,7 @@ import {
   slidingWindow,
   tokenBucket,
 } from "../../src/index.ts";
-import { ioGuard, type Store } from "../../src/store-entry.ts";
+import { type RemoteStore, standardLayers } from "../../src/store-entry.ts";
 import { memoryStore } from "../../src/stores/memory.ts";
 
 /** One rule of a trace, as plain data (so fast-check can print and shrink it). */
@@ -147,12 +147,12 @@ export function tomorrowAt(offsetMs: number): number {
 }
 
 /**
- * The memory store behind an I/O face (no `local`, `guard: ioGuard`): limiters on it get the deny cache, and
+ * The memory store behind an I/O face (no `local`, `layers: standardLayers`): limiters on it get the deny cache, and
  * several limiters on one such store are isolates sharing a key, with the memory store as the exact truth.
  */
-export function remoteMemory(): Store {
+export function remoteMemory(): RemoteStore {
   const { local: _local, ...store } = memoryStore();
-  return { ...store, name: "memory-remote", guard: ioGuard };
+  return { ...store, name: "memory-remote", layers: standardLayers };
 }
 
 /** A decision without its `release` function, for comparing. */

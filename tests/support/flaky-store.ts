@@ -1,8 +1,8 @@
-import type { Store } from "../../src/store-entry.ts";
+import type { RemoteStore, Store } from "../../src/store-entry.ts";
 import { referenceStore } from "../../src/testing/reference-store.ts";
 
 /** A remote-style store (no `local`) whose health the test switches, counting every call made to it. */
-export function flakyStore(): Store & { mode: "ok" | "fail" | "hang"; calls: number } {
+export function flakyStore(): RemoteStore & { mode: "ok" | "fail" | "hang"; calls: number } {
   const inner = referenceStore();
   const flaky = {
     ...inner,

@@ -12,7 +12,7 @@ import {
   parseDuration,
   rateLimitHeaders,
 } from "../../src/index.ts";
-import { ioGuard } from "../../src/store-entry.ts";
+import { standardLayers } from "../../src/store-entry.ts";
 import { memoryStore } from "../../src/stores/memory.ts";
 
 async function decisions(): Promise<{ allowed: Decision; denied: Decision }> {
@@ -115,7 +115,12 @@ describe("deniedResponse", () => {
 
   it("is a 503 without RateLimit fields when the store failed and the policy denied", async () => {
     const limiter = createRateLimiter({
-      store: { ...memoryStore(), local: undefined, guard: ioGuard, apply: () => Promise.reject(new Error("down")) },
+      store: {
+        ...memoryStore(),
+        local: undefined,
+        layers: standardLayers,
+        apply: () => Promise.reject(new Error("down")),
+      },
       rules: [fixedWindow({ limit: 1, window: "1s" })],
       onStoreError: "deny",
     });

@@ -6,18 +6,11 @@ const ROOT = join(import.meta.dirname, "../..");
 // The library and its adapters: everything that ships.
 const FOLDERS = ["src", "durable-objects", "workers", "lambda", "vercel", "hono"];
 
-// The one circle left, through the I/O guard: config.ts and store.ts name `ioGuard`'s types, and the guard builds a
-// second limiter for its fallback. It goes when resilience becomes layers around a store (issue 15, item 1): that
-// change deletes this entry, and from then on the test allows no circle at all.
-const KNOWN: readonly (readonly string[])[] = [
-  ["src/config.ts", "src/limiter.ts", "src/resilience/guard.ts", "src/store.ts"],
-];
-
 describe("the import graph", () => {
-  it("has no circle in src/ or the adapters, type-only imports included, except the known one", () => {
+  it("has no circle in src/ or the adapters, type-only imports included", () => {
     const graph = importGraph(ROOT, FOLDERS);
     expect(graph.size).toBeGreaterThan(50);
-    expect(circles(graph)).toEqual(KNOWN);
+    expect(circles(graph)).toEqual([]);
   });
 
   it("reads every form of import and export, and only relative ones", () => {

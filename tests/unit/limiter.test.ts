@@ -9,7 +9,7 @@ import {
   slidingWindow,
   tokenBucket,
 } from "../../src/index.ts";
-import { ioGuard, type Store } from "../../src/store-entry.ts";
+import { type AnyStore, type LocalStore, standardLayers } from "../../src/store-entry.ts";
 import { memoryStore } from "../../src/stores/memory.ts";
 
 const rules = [fixedWindow({ limit: 2, window: "1s" })];
@@ -71,7 +71,7 @@ describe("configuration", () => {
       'rules[1]: the name "x" is used twice; give each rule its own name',
       'rules[2] (gcra): unknown option "perod"',
     ]);
-    const local: Store = { ...memoryStore(), algorithms: ["gcra"] };
+    const local: LocalStore = { ...memoryStore(), algorithms: ["gcra"] };
     expect(problemsOf(() => createRateLimiter({ store: local, rules }))).toEqual([
       "rules[0]: the memory store does not support fixedWindow yet",
     ]);
@@ -107,18 +107,18 @@ describe("configuration", () => {
 });
 
 describe("failure policy", () => {
-  const failing = (error: unknown): Store => ({
+  const failing = (error: unknown): AnyStore => ({
     ...memoryStore(),
     name: "flaky",
     local: undefined,
-    guard: ioGuard,
+    layers: standardLayers,
     apply: () => Promise.reject(error),
   });
-  const hanging: Store = {
+  const hanging: AnyStore = {
     ...memoryStore(),
     name: "slow",
     local: undefined,
-    guard: ioGuard,
+    layers: standardLayers,
     apply: () => new Promise(() => {}),
   };
   afterEach(() => vi.useRealTimers());
@@ -139,7 +139,7 @@ describe("failure policy", () => {
   it("aborts a store call that outlives the timeout", async () => {
     vi.useFakeTimers();
     let signal: AbortSignal | undefined;
-    const store: Store = {
+    const store: AnyStore = {
       ...hanging,
       apply: (request) => {
         signal = request.signal;

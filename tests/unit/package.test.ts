@@ -22,7 +22,7 @@ const STORE_AUTHOR_VALUES = [
   "kindOf",
   "capacityOf",
   "policyOf",
-  "ioGuard",
+  "standardLayers",
   "ALGORITHMS",
   "storageKey",
 ];
@@ -41,10 +41,13 @@ const STORE_AUTHOR_TYPES = [
   "Lease",
   "RuleOutcome",
   "RuleState",
-  "GuardOptions",
-  "GuardContext",
-  "Guarded",
-  "GuardConfig",
+  "AnyStore",
+  "RemoteStore",
+  "LocalFace",
+  "Layer",
+  "LayerContext",
+  "LayerOptions",
+  "LayerSettings",
 ];
 
 beforeAll(() => {

@@ -1,0 +1,93 @@
+import type { Decision, Reason, RuleInfo } from "../decision.ts";
+import { describe } from "../describe.ts";
+import { toStoreError } from "../errors.ts";
+import { LatencyWindow } from "../metrics.ts";
+import type { StoreResponse } from "../store.ts";
+import { CircuitOpenError, TimeoutError } from "./failures.ts";
+import { fallbackAnswer } from "./fallback.ts";
+import type { Layer, LayerOptions } from "./layer.ts";
+
+/**
+ * The failure policy as a layer (`onStoreError`, default `"allow"`): when the call fails (an error, a `TimeoutError`,
+ * or a `CircuitOpenError` from the breaker inside), it counts the failure, tells `onError`, and answers
+ * `degraded: true` by allowing, denying, throwing the `StoreError`, or asking the fallback store. It also counts the
+ * calls that reached the store and their latency (`metrics().storeLatencyMs`). Reset, release and ping go through.
+ */
+export const failurePolicy: Layer = {
+  check: checkShare,
+  wrap(inner, { fallbackShare = 1 }, context) {
+    const { options, counters, infos } = context;
+    const { onError, onStoreError: policy = "allow" } = options;
+    const fallback = typeof policy === "object" ? fallbackAnswer(policy.fallback, fallbackShare, context) : undefined;
+    const latencies = new LatencyWindow();
+    context.probes.latency = () => latencies.summary();
+    return {
+      ...inner,
+      async apply(request) {
+        const started = performance.now();
+        let response: StoreResponse;
+        try {
+          response = await inner.apply(request);
+        } catch (cause) {
+          const open = cause instanceof CircuitOpenError;
+          const timedOut = cause instanceof TimeoutError;
+          const error = toStoreError(inner.name, cause);
+          counters.degraded++;
+          if (!open) {
+            if (timedOut) counters.timeouts++;
+            else counters.errors++;
+            if (onError) quietly(() => onError(error));
+          }
+          const reason: Reason = timedOut ? "timeout" : "store-error";
+          let decision: Decision;
+          if (fallback) decision = { ...(await fallback(request)), reason, degraded: true };
+          else if (policy === "throw") throw error;
+          else decision = degraded(infos, policy === "allow", reason, request.now);
+          response = { outcomes: [], now: request.now, decision };
+          // The breaker answered: no store call was made.
+          if (open) return { ...response, requests: 0 };
+        }
+        const latencyMs = performance.now() - started;
+        counters.storeCalls++;
+        latencies.record(latencyMs);
+        return { ...response, latencyMs };
+      },
+    };
+  },
+};
+
+function checkShare(options: LayerOptions, problems: string[]): { fallbackShare?: number } {
+  const policy = options.onStoreError;
+  if (typeof policy !== "object" || policy === null) return {};
+  const share = policy.share === undefined ? 0.1 : policy.share;
+  if (typeof share === "number" && share > 0 && share <= 1) return { fallbackShare: share };
+  problems.push(
+    `onStoreError.share: expected the part of each quota the fallback admits per isolate, above 0 and at most 1, got ${describe(share)}`,
+  );
+  return {};
+}
+
+/** The failure policy's answer when the store did not decide: no real numbers, so `remaining` is 0. */
+function degraded(infos: readonly RuleInfo[], allowed: boolean, reason: Reason, now: number): Decision {
+  const retryAfterMs = allowed ? 0 : 1000;
+  const rules = infos.map((info) => ({
+    name: info.name,
+    algorithm: info.algorithm,
+    allowed,
+    limit: info.quota,
+    windowMs: info.windowMs,
+    remaining: 0,
+    resetAt: now,
+    retryAfterMs,
+  }));
+  const limit = infos[0]!.quota;
+  return { allowed, limit, remaining: 0, resetAt: now, retryAfterMs, reason, degraded: true, now, rules };
+}
+
+function quietly(hook: () => void): void {
+  try {
+    hook();
+  } catch {
+    // A failing hook must not change the decision.
+  }
+}

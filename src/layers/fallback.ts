@@ -1,0 +1,49 @@
+import { combine, type Decision, type RuleInfo, tooLarge } from "../decision.ts";
+import type { Rule } from "../rules/types.ts";
+import type { Store, StoreRequest } from "../store.ts";
+import type { LayerContext } from "./layer.ts";
+
+/**
+ * With `onStoreError: { fallback, share }`: answers a request with the fallback store, under the same rules with each
+ * count scaled by `share`, as the limiter would answer it (exceeds-capacity, leases). Not a second limiter: the
+ * limiter's hooks and counters see only the degraded decision the failure policy makes of it.
+ */
+export function fallbackAnswer(
+  fallback: Store,
+  share: number,
+  context: LayerContext,
+): (request: StoreRequest) => Promise<Decision> {
+  let scaled: { rules: readonly Rule[]; infos: readonly RuleInfo[]; capacity: number } | undefined;
+  return async (request) => {
+    // The limiter hands the same rules with every request: scale them once.
+    if (!scaled) {
+      const rules = request.rules.map((rule) => shareOf(rule, share));
+      const infos = context.infosOf(rules);
+      scaled = { rules, infos, capacity: Math.min(...infos.map((info) => info.capacity)) };
+    }
+    const { rules, infos, capacity } = scaled;
+    const asked = request.asked ?? request.cost;
+    const fits = asked <= capacity;
+    const { key, evaluators, consume } = request;
+    const given = { ...request, rules, cost: fits ? asked : 0, consume: consume && fits, signal: undefined };
+    const { outcomes, now } = await fallback.apply(given);
+    if (!fits) return tooLarge(infos, outcomes, asked, now);
+    const decision = combine(infos, outcomes, now);
+    const { leases } = context;
+    const taken = leases && decision.allowed ? leases.taken(rules, outcomes, now) : [];
+    if (taken.length === 0) return decision;
+    const release = () =>
+      fallback.release!({ key, rules, evaluators, leases: taken, now: context.clock(), signal: undefined });
+    return { ...decision, leaseId: leases!.encode(taken), release };
+  };
+}
+
+/** A rule whose counts are `share` of the given ones, rounded down, at least 1; durations and names stay. */
+function shareOf(rule: Rule, share: number): Rule {
+  // 12 significant digits first: 100 × 0.29 is 28.999999999999996 in binary floating point, and means 29.
+  const part = (count: number) => Math.max(1, Math.floor(Number((count * share).toPrecision(12))));
+  if (rule.algorithm === "tokenBucket")
+    return { ...rule, capacity: part(rule.capacity), refillRate: part(rule.refillRate) };
+  if (rule.algorithm === "gcra") return { ...rule, limit: part(rule.limit), burst: part(rule.burst) };
+  return { ...rule, limit: part(rule.limit) };
+}

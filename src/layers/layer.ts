@@ -1,0 +1,88 @@
+import type { RuleInfo } from "../decision.ts";
+import type { Duration } from "../duration.ts";
+import type { StoreError } from "../errors.ts";
+import type { LeaseCodec } from "../leases.ts";
+import type { CircuitState, Counters, LatencySummary } from "../metrics.ts";
+import type { Rule } from "../rules/types.ts";
+import type { LocalStore, Store } from "../store.ts";
+
+/**
+ * A store that does I/O. `layers` are what its calls run under, outermost first: `standardLayers` from
+ * `edgelimit/store` (deny cache, failure policy, circuit breaker, time budget), or a list of your own (`[]` for none).
+ * The store names them, not the limiter, so that a Worker using only a local store bundles no layer.
+ */
+export interface RemoteStore extends Store {
+  readonly layers: readonly Layer[];
+}
+
+/**
+ * A store around a store: callers cannot tell it apart, and the store it wraps knows nothing of it. `createRateLimiter`
+ * checks every layer's options at construction (one `ConfigError` for all problems), then wraps the store in its
+ * layers, the last one innermost.
+ */
+export interface Layer {
+  /** Checks this layer's options, pushing each problem; returns its settings, which `limiter.config` shows. */
+  check?(options: LayerOptions, problems: string[]): Partial<LayerSettings>;
+  /** Wraps `inner`; returns `inner` itself when the settings turn this layer off. */
+  wrap(inner: Store, settings: LayerSettings, context: LayerContext): Store;
+}
+
+/** What the limiter answers when its store fails or runs out of time. */
+export type StoreErrorPolicy = "allow" | "deny" | "throw" | FallbackPolicy;
+
+/** Decide with another store (usually `memoryStore()`) while the main store fails, per isolate. */
+export interface FallbackPolicy {
+  readonly fallback: Store;
+  /**
+   * The part of each rule's quota the fallback admits in one isolate, above 0 and at most 1 (default 0.1).
+   * Every fallback starts empty, so N isolates admit N × share × limit during an outage. Each count option
+   * (`limit`, `burst`, `capacity`, `refillRate`) is multiplied by it and rounded down, to at least 1.
+   */
+  readonly share?: number;
+}
+
+export interface CircuitBreakerOptions {
+  /** Consecutive store failures (errors or timeouts) that open the circuit. Default 5. */
+  failureThreshold?: number;
+  /** How long an open circuit answers by the failure policy without calling the store. Default `"10s"`. */
+  cooldown?: Duration;
+}
+
+/** The options of `createRateLimiter` that layers read, as the caller gave them. */
+export interface LayerOptions {
+  readonly onStoreError?: StoreErrorPolicy | undefined;
+  readonly circuitBreaker?: CircuitBreakerOptions | false | undefined;
+  readonly denyCache?: { maxKeys?: number } | false | undefined;
+  readonly onError?: ((error: StoreError) => void) | undefined;
+}
+
+/** The layers' settings, validated; they appear in `limiter.config`. */
+export interface LayerSettings {
+  /** Budget for one store call, ms. */
+  readonly timeoutMs: number;
+  /** The circuit breaker's settings (stores that do I/O only). */
+  readonly circuitBreaker: { readonly failureThreshold: number; readonly cooldownMs: number } | undefined;
+  /** Keys the deny cache may hold; 0 when it is off (always, for stores without I/O). */
+  readonly denyCacheKeys: number;
+  /** The part of each rule's quota the fallback store admits per isolate (stores that do I/O, with a fallback). */
+  readonly fallbackShare?: number;
+}
+
+/** What the limiter hands its store's layers. */
+export interface LayerContext {
+  readonly options: LayerOptions;
+  readonly clock: () => number;
+  /** The counters behind `limiter.metrics()`. */
+  readonly counters: Counters;
+  /** The limiter's rules as the failure policy reports them. */
+  readonly infos: readonly RuleInfo[];
+  /** The same for other rules of the same kinds, in the same order (the fallback's shares). */
+  readonly infosOf: (rules: readonly Rule[]) => readonly RuleInfo[];
+  /** How concurrency leases become `decision.leaseId`, when a rule takes leases. */
+  readonly leases: LeaseCodec | undefined;
+  /** A layer that keeps state `limiter.metrics()` reports sets its reader here. */
+  readonly probes: { circuit?: () => CircuitState; latency?: () => LatencySummary };
+}
+
+/** Any store `createRateLimiter` takes: local (decides in this isolate) or remote (runs under its layers). */
+export type AnyStore = LocalStore | RemoteStore;
