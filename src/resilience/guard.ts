@@ -3,11 +3,11 @@ import type { Decision, Reason, RuleInfo } from "../decision.ts";
 import { describe, parseDuration } from "../duration.ts";
 import { StoreError } from "../errors.ts";
 import { createRateLimiter, type RateLimiter } from "../limiter.ts";
-import { type Counters, type LatencySummary, LatencyWindow } from "../metrics.ts";
+import { type Counters, type LatencySummary, latencyWindow } from "../metrics.ts";
 import type { RuleInput } from "../rules.ts";
 import type { Store, StoreRequest, StoreResponse } from "../store.ts";
-import { CircuitBreaker, type CircuitState } from "./circuit-breaker.ts";
-import { DenyCache } from "./deny-cache.ts";
+import { type CircuitState, circuitBreaker as newBreaker } from "./circuit-breaker.ts";
+import { denyCache } from "./deny-cache.ts";
 
 /**
  * The options a guard reads, as `createRateLimiter` received them: `onStoreError`, `circuitBreaker`, `denyCache` and
@@ -83,9 +83,9 @@ function create(context: GuardContext, options: GuardOptions, config: GuardConfi
   const { onError } = options;
   const policy = typeof options.onStoreError === "object" ? "fallback" : (options.onStoreError ?? "allow");
   const { circuitBreaker } = config;
-  const breaker = circuitBreaker && new CircuitBreaker(circuitBreaker.failureThreshold, circuitBreaker.cooldownMs);
-  const denied = config.denyCacheKeys > 0 ? new DenyCache(config.denyCacheKeys) : undefined;
-  const latencies = new LatencyWindow();
+  const breaker = circuitBreaker && newBreaker(circuitBreaker.failureThreshold, circuitBreaker.cooldownMs);
+  const denied = config.denyCacheKeys > 0 ? denyCache(config.denyCacheKeys) : undefined;
+  const latencies = latencyWindow();
 
   async function call<T>(run: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const controller = new AbortController();
@@ -123,7 +123,7 @@ function create(context: GuardContext, options: GuardOptions, config: GuardConfi
   return {
     call,
     forget: (key) => denied?.delete(key),
-    circuit: () => breaker?.state ?? "closed",
+    circuit: () => breaker?.state() ?? "closed",
     latency: () => latencies.summary(),
     async decide(key, fullKey, request) {
       const { asked, now, consume } = request;
