@@ -74,14 +74,22 @@ function check(options: GuardOptions, problems: string[]): GuardConfig {
   if (!Number.isInteger(denyCacheKeys) || denyCacheKeys < 0) {
     problems.push(`denyCache.maxKeys: expected a whole number ≥ 1, got ${describe(denyCacheKeys)}`);
   }
-  return { circuitBreaker, denyCacheKeys, ...checkShare(options, problems) };
+  const policy = options.onStoreError;
+  if (typeof policy === "object" && policy !== null) {
+    const share = policy.share === undefined ? 0.1 : policy.share;
+    if (typeof share === "number" && share > 0 && share <= 1)
+      return { circuitBreaker, denyCacheKeys, fallbackShare: share };
+    problems.push(
+      `onStoreError.share: expected the part of each quota the fallback admits per isolate, above 0 and at most 1, got ${describe(share)}`,
+    );
+  }
+  return { circuitBreaker, denyCacheKeys };
 }
 
 function create(context: GuardContext, options: GuardOptions, config: GuardConfig): Guarded {
   const { store, infos, timeoutMs, clock, stats, answer } = context;
-  const fallback = fallbackLimiter(options, infos, config.fallbackShare);
-  const { onError } = options;
-  const policy = typeof options.onStoreError === "object" ? "fallback" : (options.onStoreError ?? "allow");
+  const { onError, onStoreError: policy = "allow" } = options;
+  const fallback = typeof policy === "object" ? fallbackLimiter(options, policy.fallback, infos, config) : undefined;
   const { circuitBreaker } = config;
   const breaker = circuitBreaker && newBreaker(circuitBreaker.failureThreshold, circuitBreaker.cooldownMs);
   const denied = config.denyCacheKeys > 0 ? denyCache(config.denyCacheKeys) : undefined;
@@ -161,15 +169,14 @@ function create(context: GuardContext, options: GuardOptions, config: GuardConfi
 
 /**
  * With `onStoreError: { fallback }`: a limiter with the same rules on the fallback store, each count scaled by
- * `share`. The hooks stay with the main limiter, so the fallback's own decisions are not reported a second time.
+ * the validated `fallbackShare`. The hooks stay with the main limiter, so the fallback's own decisions are not
+ * reported a second time.
  */
-function fallbackLimiter(options: GuardOptions, infos: readonly RuleInfo[], share = 1): RateLimiter | undefined {
-  const policy = options.onStoreError;
-  if (typeof policy !== "object") return undefined;
+function fallbackLimiter(options: GuardOptions, store: Store, infos: readonly RuleInfo[], config: GuardConfig) {
   const { onDecision: _decision, onError: _error, ...unhooked } = options;
   // The same names, so headers and `decision.rules` read alike whichever store decided.
-  const rules = options.rules.map((input, i) => shareOf(input, infos[i]!.name, share));
-  return createRateLimiter({ ...unhooked, rules, store: policy.fallback, onStoreError: "allow", denyCache: false });
+  const rules = options.rules.map((input, i) => shareOf(input, infos[i]!.name, config.fallbackShare!));
+  return createRateLimiter({ ...unhooked, rules, store, onStoreError: "allow", denyCache: false });
 }
 
 /** A rule whose counts are `share` of the given ones, rounded down, at least 1; durations stay as they are. */
@@ -182,17 +189,6 @@ function shareOf(input: RuleInput, name: string, share: number): RuleInput {
     if (typeof count === "number") options[option] = Math.max(1, Math.floor(Number((count * share).toPrecision(12))));
   }
   return { ...input, options };
-}
-
-function checkShare(options: GuardOptions, problems: string[]): { fallbackShare?: number } {
-  const policy = options.onStoreError;
-  if (typeof policy !== "object" || policy === null) return {};
-  const share = policy.share === undefined ? 0.1 : policy.share;
-  if (typeof share === "number" && share > 0 && share <= 1) return { fallbackShare: share };
-  problems.push(
-    `onStoreError.share: expected the part of each quota the fallback admits per isolate, above 0 and at most 1, got ${describe(share)}`,
-  );
-  return {};
 }
 
 class TimeoutError extends StoreError {
