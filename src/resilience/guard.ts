@@ -1,5 +1,5 @@
 import type { RateLimiterOptions } from "../config.ts";
-import type { Decision, Reason, RuleInfo } from "../decision.ts";
+import { type Decision, type Reason, type RuleInfo, ruleDecision } from "../decision.ts";
 import { describe, parseDuration } from "../duration.ts";
 import { StoreError } from "../errors.ts";
 import { createRateLimiter, type RateLimiter } from "../limiter.ts";
@@ -198,16 +198,7 @@ class TimeoutError extends StoreError {
 /** The failure policy's answer when the store did not decide: no real numbers, so `remaining` is 0. */
 function degraded(infos: readonly RuleInfo[], allowed: boolean, reason: Reason, now: number): Decision {
   const retryAfterMs = allowed ? 0 : 1000;
-  const rules = infos.map((info) => ({
-    name: info.name,
-    algorithm: info.algorithm,
-    allowed,
-    limit: info.quota,
-    windowMs: info.windowMs,
-    remaining: 0,
-    resetAt: now,
-    retryAfterMs,
-  }));
+  const rules = infos.map((info) => ruleDecision(info, { allowed, remaining: 0, resetAt: now, retryAfterMs }));
   const limit = infos[0]!.quota;
   return { allowed, limit, remaining: 0, resetAt: now, retryAfterMs, reason, degraded: true, now, rules };
 }
