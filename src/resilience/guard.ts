@@ -2,7 +2,7 @@ import type { RateLimiterOptions } from "../config.ts";
 import { type Decision, type Reason, type RuleInfo, ruleDecision } from "../decision.ts";
 import { describe, parseDuration } from "../duration.ts";
 import { StoreError } from "../errors.ts";
-import { createRateLimiter, type RateLimiter } from "../limiter.ts";
+import { createRateLimiter } from "../limiter.ts";
 import { type Counters, type LatencySummary, latencyWindow } from "../metrics.ts";
 import type { RuleInput } from "../rules.ts";
 import type { Store, StoreRequest, StoreResponse } from "../store.ts";
