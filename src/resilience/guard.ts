@@ -1,14 +1,14 @@
 import type { RateLimiterOptions } from "../config.ts";
-import type { Decision, Reason, RuleInfo } from "../decision.ts";
+import { type Decision, type Reason, type RuleInfo, ruleDecision } from "../decision.ts";
 import { describe } from "../describe.ts";
 import { parseDuration } from "../duration.ts";
 import { StoreError } from "../errors.ts";
-import { createRateLimiter, type RateLimiter } from "../limiter.ts";
-import { type Counters, type LatencySummary, LatencyWindow } from "../metrics.ts";
+import { createRateLimiter } from "../limiter.ts";
+import { type Counters, type LatencySummary, latencyWindow } from "../metrics.ts";
 import type { RuleInput } from "../rules/input.ts";
 import type { Store, StoreRequest, StoreResponse } from "../store.ts";
-import { CircuitBreaker, type CircuitState } from "./circuit-breaker.ts";
-import { DenyCache } from "./deny-cache.ts";
+import { type CircuitState, circuitBreaker as newBreaker } from "./circuit-breaker.ts";
+import { denyCache } from "./deny-cache.ts";
 
 /**
  * The options a guard reads, as `createRateLimiter` received them: `onStoreError`, `circuitBreaker`, `denyCache` and
@@ -75,18 +75,26 @@ function check(options: GuardOptions, problems: string[]): GuardConfig {
   if (!Number.isInteger(denyCacheKeys) || denyCacheKeys < 0) {
     problems.push(`denyCache.maxKeys: expected a whole number ≥ 1, got ${describe(denyCacheKeys)}`);
   }
-  return { circuitBreaker, denyCacheKeys, ...checkShare(options, problems) };
+  const policy = options.onStoreError;
+  if (typeof policy === "object" && policy !== null) {
+    const share = policy.share === undefined ? 0.1 : policy.share;
+    if (typeof share === "number" && share > 0 && share <= 1)
+      return { circuitBreaker, denyCacheKeys, fallbackShare: share };
+    problems.push(
+      `onStoreError.share: expected the part of each quota the fallback admits per isolate, above 0 and at most 1, got ${describe(share)}`,
+    );
+  }
+  return { circuitBreaker, denyCacheKeys };
 }
 
 function create(context: GuardContext, options: GuardOptions, config: GuardConfig): Guarded {
   const { store, infos, timeoutMs, clock, stats, answer } = context;
-  const fallback = fallbackLimiter(options, infos, config.fallbackShare);
-  const { onError } = options;
-  const policy = typeof options.onStoreError === "object" ? "fallback" : (options.onStoreError ?? "allow");
+  const { onError, onStoreError: policy = "allow" } = options;
+  const fallback = typeof policy === "object" ? fallbackLimiter(options, policy.fallback, infos, config) : undefined;
   const { circuitBreaker } = config;
-  const breaker = circuitBreaker && new CircuitBreaker(circuitBreaker.failureThreshold, circuitBreaker.cooldownMs);
-  const denied = config.denyCacheKeys > 0 ? new DenyCache(config.denyCacheKeys) : undefined;
-  const latencies = new LatencyWindow();
+  const breaker = circuitBreaker && newBreaker(circuitBreaker.failureThreshold, circuitBreaker.cooldownMs);
+  const denied = config.denyCacheKeys > 0 ? denyCache(config.denyCacheKeys) : undefined;
+  const latencies = latencyWindow();
 
   async function call<T>(run: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const controller = new AbortController();
@@ -124,7 +132,7 @@ function create(context: GuardContext, options: GuardOptions, config: GuardConfi
   return {
     call,
     forget: (key) => denied?.delete(key),
-    circuit: () => breaker?.state ?? "closed",
+    circuit: () => breaker?.state() ?? "closed",
     latency: () => latencies.summary(),
     async decide(key, fullKey, request) {
       const { asked, now, consume } = request;
@@ -162,15 +170,14 @@ function create(context: GuardContext, options: GuardOptions, config: GuardConfi
 
 /**
  * With `onStoreError: { fallback }`: a limiter with the same rules on the fallback store, each count scaled by
- * `share`. The hooks stay with the main limiter, so the fallback's own decisions are not reported a second time.
+ * the validated `fallbackShare`. The hooks stay with the main limiter, so the fallback's own decisions are not
+ * reported a second time.
  */
-function fallbackLimiter(options: GuardOptions, infos: readonly RuleInfo[], share = 1): RateLimiter | undefined {
-  const policy = options.onStoreError;
-  if (typeof policy !== "object") return undefined;
+function fallbackLimiter(options: GuardOptions, store: Store, infos: readonly RuleInfo[], config: GuardConfig) {
   const { onDecision: _decision, onError: _error, ...unhooked } = options;
   // The same names, so headers and `decision.rules` read alike whichever store decided.
-  const rules = options.rules.map((input, i) => shareOf(input, infos[i]!.name, share));
-  return createRateLimiter({ ...unhooked, rules, store: policy.fallback, onStoreError: "allow", denyCache: false });
+  const rules = options.rules.map((input, i) => shareOf(input, infos[i]!.name, config.fallbackShare!));
+  return createRateLimiter({ ...unhooked, rules, store, onStoreError: "allow", denyCache: false });
 }
 
 /** A rule whose counts are `share` of the given ones, rounded down, at least 1; durations stay as they are. */
@@ -185,17 +192,6 @@ function shareOf(input: RuleInput, name: string, share: number): RuleInput {
   return { ...input, options };
 }
 
-function checkShare(options: GuardOptions, problems: string[]): { fallbackShare?: number } {
-  const policy = options.onStoreError;
-  if (typeof policy !== "object" || policy === null) return {};
-  const share = policy.share === undefined ? 0.1 : policy.share;
-  if (typeof share === "number" && share > 0 && share <= 1) return { fallbackShare: share };
-  problems.push(
-    `onStoreError.share: expected the part of each quota the fallback admits per isolate, above 0 and at most 1, got ${describe(share)}`,
-  );
-  return {};
-}
-
 class TimeoutError extends StoreError {
   override name = "TimeoutError";
 }
@@ -203,16 +199,7 @@ class TimeoutError extends StoreError {
 /** The failure policy's answer when the store did not decide: no real numbers, so `remaining` is 0. */
 function degraded(infos: readonly RuleInfo[], allowed: boolean, reason: Reason, now: number): Decision {
   const retryAfterMs = allowed ? 0 : 1000;
-  const rules = infos.map((info) => ({
-    name: info.name,
-    algorithm: info.algorithm,
-    allowed,
-    limit: info.quota,
-    windowMs: info.windowMs,
-    remaining: 0,
-    resetAt: now,
-    retryAfterMs,
-  }));
+  const rules = infos.map((info) => ruleDecision(info, { allowed, remaining: 0, resetAt: now, retryAfterMs }));
   const limit = infos[0]!.quota;
   return { allowed, limit, remaining: 0, resetAt: now, retryAfterMs, reason, degraded: true, now, rules };
 }
