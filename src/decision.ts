@@ -61,7 +61,8 @@ interface Outcome {
   readonly retryAfterMs: number;
 }
 
-function ruleDecision(info: RuleInfo, o: Outcome): RuleDecision {
+/** One rule's part of a decision: the rule as the limiter describes it, with an outcome (times in epoch ms). */
+export function ruleDecision(info: RuleInfo, o: Outcome): RuleDecision {
   return {
     name: info.name,
     algorithm: info.algorithm,

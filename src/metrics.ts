@@ -47,18 +47,19 @@ export const newCounters = (): Counters => ({
 const WINDOW = 1024;
 
 /** The latencies of the last 1024 store calls; kept by the failure-policy layer, since only stores that do I/O wait. */
-export class LatencyWindow {
-  private readonly latencies = new Float64Array(WINDOW);
-  private count = 0;
+export function latencyWindow() {
+  const latencies = new Float64Array(WINDOW);
+  let count = 0;
+  return {
+    record(ms: number): void {
+      latencies[count++ % WINDOW] = ms;
+    },
 
-  record(ms: number): void {
-    this.latencies[this.count++ % WINDOW] = ms;
-  }
-
-  summary(): LatencySummary {
-    const recent = this.latencies.slice(0, Math.min(this.count, WINDOW)).sort();
-    if (recent.length === 0) return NO_LATENCY;
-    const at = (q: number) => recent[Math.min(recent.length - 1, Math.floor(q * recent.length))]!;
-    return { p50: at(0.5), p99: at(0.99), max: recent[recent.length - 1]! };
-  }
+    summary(): LatencySummary {
+      const recent = latencies.slice(0, Math.min(count, WINDOW)).sort();
+      if (recent.length === 0) return NO_LATENCY;
+      const at = (q: number) => recent[Math.min(recent.length - 1, Math.floor(q * recent.length))]!;
+      return { p50: at(0.5), p99: at(0.99), max: recent[recent.length - 1]! };
+    },
+  };
 }

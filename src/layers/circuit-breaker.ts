@@ -28,8 +28,8 @@ export const circuitBreaker: Layer = {
   },
   wrap(inner, { circuitBreaker: settings }, { clock, counters, probes }) {
     if (!settings) return inner;
-    const breaker = new CircuitBreaker(settings.failureThreshold, settings.cooldownMs);
-    probes.circuit = () => breaker.state;
+    const breaker = newBreaker(settings.failureThreshold, settings.cooldownMs);
+    probes.circuit = breaker.state;
     return {
       ...inner,
       async apply(request) {
@@ -55,42 +55,38 @@ export const circuitBreaker: Layer = {
  * failures in a row: open, no calls until `cooldown` has passed. Then half-open: exactly one call goes
  * through as a probe; its success closes the circuit, its failure opens it for another cooldown.
  */
-export class CircuitBreaker {
-  private failures = 0;
-  private openedAt = 0;
-  private probing = false;
-  state: CircuitState = "closed";
-  private readonly threshold: number;
-  private readonly cooldownMs: number;
+function newBreaker(threshold: number, cooldownMs: number) {
+  let failures = 0;
+  let openedAt = 0;
+  let probing = false;
+  let state: CircuitState = "closed";
+  return {
+    state: () => state,
 
-  constructor(threshold: number, cooldownMs: number) {
-    this.threshold = threshold;
-    this.cooldownMs = cooldownMs;
-  }
+    /** Whether a store call may be made now; in half-open state only the first caller gets `true`. */
+    allows(now: number): boolean {
+      if (state === "closed") return true;
+      if (state === "open" && now - openedAt >= cooldownMs) state = "half-open";
+      if (state === "half-open" && !probing) {
+        probing = true;
+        return true;
+      }
+      return false;
+    },
 
-  /** Whether a store call may be made now; in half-open state only the first caller gets `true`. */
-  allows(now: number): boolean {
-    if (this.state === "closed") return true;
-    if (this.state === "open" && now - this.openedAt >= this.cooldownMs) this.state = "half-open";
-    if (this.state === "half-open" && !this.probing) {
-      this.probing = true;
-      return true;
-    }
-    return false;
-  }
+    succeeded(): void {
+      failures = 0;
+      probing = false;
+      state = "closed";
+    },
 
-  succeeded(): void {
-    this.failures = 0;
-    this.probing = false;
-    this.state = "closed";
-  }
-
-  failed(now: number): void {
-    this.failures++;
-    this.probing = false;
-    if (this.state === "half-open" || this.failures >= this.threshold) {
-      this.state = "open";
-      this.openedAt = now;
-    }
-  }
+    failed(now: number): void {
+      failures++;
+      probing = false;
+      if (state === "half-open" || failures >= threshold) {
+        state = "open";
+        openedAt = now;
+      }
+    },
+  };
 }

@@ -19,7 +19,7 @@ export const denyCache: Layer = {
   },
   wrap(inner, { denyCacheKeys }, { counters, infos }) {
     if (denyCacheKeys === 0) return inner;
-    const denied = new DenyCache(denyCacheKeys);
+    const denied = newDenyCache(denyCacheKeys);
     return {
       ...inner,
       async apply(request) {
@@ -67,62 +67,55 @@ interface Entry {
  * A fixed window's `retryAfterMs` is exact for any cost. `rules[i].allowed` is true only where the rule provably
  * allows. A bound comes from the rule's algorithm run on its worst state: fully consumed at `now`.
  */
-export class DenyCache {
-  private readonly entries = new Map<string, Entry>();
+function newDenyCache(maxKeys: number) {
+  const entries = new Map<string, Entry>();
+  return {
+    /** The cached denial for this key and cost at `now` (rules and their algorithms as asked), or undefined. */
+    get(
+      key: string,
+      cost: number,
+      now: number,
+      rules: readonly Rule[],
+      evaluators: readonly Evaluator[],
+    ): Decision | undefined {
+      const entry = entries.get(key);
+      if (entry === undefined) return undefined;
+      if (entry.until <= now) {
+        entries.delete(key);
+        return undefined;
+      }
+      if (cost < entry.cost || cost === 0) return undefined;
+      const out: RuleDecision[] = [];
+      for (let i = 0; i < rules.length; i++) {
+        const r = bound(rules[i]!, evaluators[i]!, entry.decision.rules[i]!, entry, cost, now);
+        if (r === undefined) return undefined;
+        out.push(r);
+      }
+      return {
+        ...entry.decision,
+        remaining: Math.min(...out.map((r) => r.remaining)),
+        resetAt: Math.max(now, ...out.map((r) => r.resetAt)),
+        retryAfterMs: Math.max(...out.map((r) => r.retryAfterMs)),
+        reason: "cached",
+        now,
+        rules: out,
+      };
+    },
 
-  private readonly maxKeys: number;
+    /** Remembers a denial the store made for `cost`, asked at local time `askedAt`. */
+    remember(key: string, cost: number, askedAt: number, decision: Decision): void {
+      if (decision.allowed || decision.degraded || !Number.isFinite(decision.retryAfterMs) || cost === 0) return;
+      // A release (from any isolate) can free a concurrency slot before retryAfterMs: never cache those denials.
+      if (decision.rules.some((r) => r.algorithm === "concurrency" && !r.allowed)) return;
+      const existing = entries.get(key);
+      if (existing && existing.cost < cost && existing.until > askedAt) return; // keep the broader entry
+      entries.delete(key);
+      if (entries.size >= maxKeys) entries.delete(entries.keys().next().value as string);
+      entries.set(key, { cost, askedAt, until: askedAt + decision.retryAfterMs, decision });
+    },
 
-  constructor(maxKeys: number) {
-    this.maxKeys = maxKeys;
-  }
-
-  /** The cached denial for this key and cost at `now` (rules and their algorithms as asked), or undefined. */
-  get(
-    key: string,
-    cost: number,
-    now: number,
-    rules: readonly Rule[],
-    evaluators: readonly Evaluator[],
-  ): Decision | undefined {
-    const entry = this.entries.get(key);
-    if (entry === undefined) return undefined;
-    if (entry.until <= now) {
-      this.entries.delete(key);
-      return undefined;
-    }
-    if (cost < entry.cost || cost === 0) return undefined;
-    const out: RuleDecision[] = [];
-    for (let i = 0; i < rules.length; i++) {
-      const r = bound(rules[i]!, evaluators[i]!, entry.decision.rules[i]!, entry, cost, now);
-      if (r === undefined) return undefined;
-      out.push(r);
-    }
-    return {
-      ...entry.decision,
-      remaining: Math.min(...out.map((r) => r.remaining)),
-      resetAt: Math.max(now, ...out.map((r) => r.resetAt)),
-      retryAfterMs: Math.max(...out.map((r) => r.retryAfterMs)),
-      reason: "cached",
-      now,
-      rules: out,
-    };
-  }
-
-  /** Remembers a denial the store made for `cost`, asked at local time `askedAt`. */
-  remember(key: string, cost: number, askedAt: number, decision: Decision): void {
-    if (decision.allowed || decision.degraded || !Number.isFinite(decision.retryAfterMs) || cost === 0) return;
-    // A release (from any isolate) can free a concurrency slot before retryAfterMs: never cache those denials.
-    if (decision.rules.some((r) => r.algorithm === "concurrency" && !r.allowed)) return;
-    const existing = this.entries.get(key);
-    if (existing && existing.cost < cost && existing.until > askedAt) return; // keep the broader entry
-    this.entries.delete(key);
-    if (this.entries.size >= this.maxKeys) this.entries.delete(this.entries.keys().next().value as string);
-    this.entries.set(key, { cost, askedAt, until: askedAt + decision.retryAfterMs, decision });
-  }
-
-  delete(key: string): void {
-    this.entries.delete(key);
-  }
+    delete: (key: string): boolean => entries.delete(key),
+  };
 }
 
 /**

@@ -1,7 +1,7 @@
-import type { Decision, Reason, RuleInfo } from "../decision.ts";
+import { type Decision, type Reason, type RuleInfo, ruleDecision } from "../decision.ts";
 import { describe } from "../describe.ts";
 import { toStoreError } from "../errors.ts";
-import { LatencyWindow } from "../metrics.ts";
+import { latencyWindow } from "../metrics.ts";
 import type { StoreResponse } from "../store.ts";
 import { CircuitOpenError, TimeoutError } from "./failures.ts";
 import { fallbackAnswer } from "./fallback.ts";
@@ -19,7 +19,7 @@ export const failurePolicy: Layer = {
     const { options, counters, infos } = context;
     const { onError, onStoreError: policy = "allow" } = options;
     const fallback = typeof policy === "object" ? fallbackAnswer(policy.fallback, fallbackShare, context) : undefined;
-    const latencies = new LatencyWindow();
+    const latencies = latencyWindow();
     context.probes.latency = () => latencies.summary();
     return {
       ...inner,
@@ -70,16 +70,7 @@ function checkShare(options: LayerOptions, problems: string[]): { fallbackShare?
 /** The failure policy's answer when the store did not decide: no real numbers, so `remaining` is 0. */
 function degraded(infos: readonly RuleInfo[], allowed: boolean, reason: Reason, now: number): Decision {
   const retryAfterMs = allowed ? 0 : 1000;
-  const rules = infos.map((info) => ({
-    name: info.name,
-    algorithm: info.algorithm,
-    allowed,
-    limit: info.quota,
-    windowMs: info.windowMs,
-    remaining: 0,
-    resetAt: now,
-    retryAfterMs,
-  }));
+  const rules = infos.map((info) => ruleDecision(info, { allowed, remaining: 0, resetAt: now, retryAfterMs }));
   const limit = infos[0]!.quota;
   return { allowed, limit, remaining: 0, resetAt: now, retryAfterMs, reason, degraded: true, now, rules };
 }

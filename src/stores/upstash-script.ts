@@ -2,8 +2,8 @@ import { LUA_ALGORITHMS } from "./upstash-lua.ts";
 
 /**
  * The Lua that applies every rule of one key atomically inside Redis (decide), or gives leases back (release).
- * The algorithms are in `upstash-lua.ts`; this is the rest. The Lua carries no comments (its text ships in every
- * Worker bundle): the `//` comment beside each part documents it. Numbers leave Lua through `%.0f`, never `%.14g`.
+ * The algorithms are in `upstash-lua.ts`; this is the rest. The Lua carries no comments and is indented as there
+ * (its text ships in every Worker bundle): the `//` comment beside each part documents it. Numbers leave Lua through `%.0f`, never `%.14g`.
  *
  * KEYS[1]  the key's storage key. Its value is one string:
  *          "1\n<expiresAt>\n<rule name>\n<state numbers, space separated>\n<rule name>\n…"
@@ -36,99 +36,90 @@ export const UPSTASH_SCRIPT = [
   // ARGV[1]: now, or "redis" for Redis TIME (seconds and microseconds) in whole ms.
   `local now = tonumber(ARGV[1])
 if ARGV[1] == "redis" then
-  local t = redis.call("TIME")
-  now = tonumber(t[1]) * 1000 + floor(tonumber(t[2]) / 1000)
+local t = redis.call("TIME")
+now = tonumber(t[1]) * 1000 + floor(tonumber(t[2]) / 1000)
 end`,
-  // ARGV[2…4]: cost (or L), mode, margin; the rules start at ARGV[5], the leases (release) after them.
+  // ARGV[2…4]: cost (or L), mode, margin; rule i's five values are ARGV[5i-1…5i+3] (its name ARGV[5i+1]), the
+  // leases (release) after them.
   `local cost, mode, margin = tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[4])
-local held = 0
-if mode == "2" then held = cost end
-local count = (#ARGV - 4 - 3 * held) / 5`,
+local held = mode == "2" and cost or 0
+local count = (#ARGV - 4 - 3 * held) / 5
+local function name(i) return ARGV[5 * i + 1] end`,
   // The stored states by rule name, none when the value is absent, expired or of another format.
   `local states = {}
 local raw = redis.call("GET", key)
 if raw then
-  local lines = {}
-  for line in string.gmatch(raw, "[^\\n]+") do lines[#lines + 1] = line end
-  local expiresAt = tonumber(lines[2])
-  if lines[1] == "1" and expiresAt and expiresAt > now then
-    for i = 3, #lines - 1, 2 do
-      local s = {}
-      for n in string.gmatch(lines[i + 1], "%S+") do s[#s + 1] = tonumber(n) end
-      states[lines[i]] = s
-    end
-  end
+local lines = {}
+for line in string.gmatch(raw, "[^\\n]+") do lines[#lines + 1] = line end
+local expiresAt = tonumber(lines[2])
+if lines[1] == "1" and expiresAt and expiresAt > now then
+ for i = 3, #lines - 1, 2 do
+  local s = {}
+  for n in string.gmatch(lines[i + 1], "%S+") do s[#s + 1] = tonumber(n) end
+  states[lines[i]] = s
+ end
+end
 end`,
   // Rule i at cost c. A state of another shape (a rule renamed onto another algorithm) counts as absent;
   // a concurrency state has 1 + 3n numbers.
   `local function run(i, c)
-  local b = 4 + (i - 1) * 5
-  local a = tonumber(ARGV[b + 1])
-  local s = states[ARGV[b + 2]]
-  if s and #s ~= sizes[a] and not (a == 5 and #s % 3 == 1) then s = nil end
-  return {algorithms[a]({tonumber(ARGV[b + 3]), tonumber(ARGV[b + 4]), tonumber(ARGV[b + 5])}, s, c, now)}
+local a, s = tonumber(ARGV[5 * i]), states[name(i)]
+if s and #s ~= sizes[a] and not (a == 5 and #s % 3 == 1) then s = nil end
+return {algorithms[a]({tonumber(ARGV[5 * i + 2]), tonumber(ARGV[5 * i + 3]), tonumber(ARGV[5 * i + 4])}, s, c, now)}
 end`,
   // parts = {"1", "", name, state, …}: writes the value with its expiry, plus PX = max(1, expires - now) + margin.
   `local function line(s)
-  local t = {}
-  for j, v in ipairs(s) do t[j] = int(v) end
-  return table.concat(t, " ")
+local t = {}
+for j, v in ipairs(s) do t[j] = int(v) end
+return table.concat(t, " ")
 end
 local function save(parts, expires)
-  parts[2] = int(expires)
-  redis.call("SET", key, table.concat(parts, "\\n"), "PX", int(max(1, expires - now) + margin))
+parts[2] = int(expires)
+redis.call("SET", key, table.concat(parts, "\\n"), "PX", int(max(1, expires - now) + margin))
 end`,
   // Release (applyRelease): drop each lease matching id AND expiry; nothing matched → no write. Else expiresAt is
   // recomputed by a cost-0 run of every rule with a state, but not before the released leases' own expiry (so
   // lease ids never restart while a handle could still match), and every stored state is written back.
   `if mode == "2" then
-  local hit, latest = false, now
-  for j = 0, held - 1 do
-    local b = 4 + count * 5 + j * 3
-    local s, id, at = states[ARGV[b + 1]], tonumber(ARGV[b + 2]), tonumber(ARGV[b + 3])
-    for i = 2, s and #s - 2 or 0, 3 do
-      if s[i] == id and s[i + 1] == at then
-        for _ = 1, 3 do table.remove(s, i) end
-        hit, latest = true, max(latest, at)
-        break
-      end
-    end
+local hit, latest = false, now
+for j = 0, held - 1 do
+ local b = 4 + count * 5 + j * 3
+ local s, id, at = states[ARGV[b + 1]], tonumber(ARGV[b + 2]), tonumber(ARGV[b + 3])
+ for i = 2, s and #s - 2 or 0, 3 do
+  if s[i] == id and s[i + 1] == at then
+   for _ = 1, 3 do table.remove(s, i) end
+   hit, latest = true, max(latest, at)
+   break
   end
-  if not hit then return 0 end
-  local expires, parts = latest, {"1", ""}
-  for i = 1, count do
-    if states[ARGV[4 + (i - 1) * 5 + 2]] then expires = max(expires, run(i, 0)[6]) end
-  end
-  for name, s in pairs(states) do parts[#parts + 1] = name; parts[#parts + 1] = line(s) end
-  save(parts, expires)
-  return 1
+ end
+end
+if not hit then return 0 end
+local expires, parts = latest, {"1", ""}
+for i = 1, count do
+ if states[name(i)] then expires = max(expires, run(i, 0)[6]) end
+end
+for n, s in pairs(states) do push(parts, n, line(s)) end
+save(parts, expires)
+return 1
 end`,
-  // Decide (applyRules): all rules, all or nothing.
+  // Decide (applyRules): all rules, all or nothing. Not writing, an allowed rule shows the key as it stands (cost 0).
   `local results, every = {}, true
 for i = 1, count do
-  results[i] = run(i, cost)
-  if not results[i][1] then every = false end
+results[i] = run(i, cost)
+every = every and results[i][1]
 end
-local out = {now}
-local write = mode == "1" and cost > 0 and every
+local out, write = {now}, mode == "1" and cost > 0 and every
 local expires, parts = now, {"1", ""}
 for i = 1, count do
-  local r = results[i]
-  local remaining, reset = r[2], r[3]
-  if write then
-    if r[6] > expires then expires = r[6] end
-    parts[#parts + 1] = ARGV[4 + (i - 1) * 5 + 2]
-    parts[#parts + 1] = line(r[5])
-  elseif cost > 0 and r[1] then`,
-  // Nothing is consumed: show the key as it stands.
-  `    local asIs = run(i, 0)
-    remaining = asIs[2]; reset = asIs[3]
-  end
-  local allowed, lease = 0, 0
-  if r[1] then allowed = 1 end
-  if write and r[7] then lease = r[7] end
-  out[#out + 1] = allowed; out[#out + 1] = remaining; out[#out + 1] = reset; out[#out + 1] = r[4]
-  out[#out + 1] = lease
+local r = results[i]
+local shown = r
+if write then
+ expires = max(expires, r[6])
+ push(parts, name(i), line(r[5]))
+elseif cost > 0 and r[1] then
+ shown = run(i, 0)
+end
+push(out, r[1] and 1 or 0, shown[2], shown[3], r[4], write and r[7] or 0)
 end
 if write then save(parts, expires) end
 return out
@@ -136,7 +127,7 @@ return out
 ].join("\n");
 
 /** SHA-1 of `UPSTASH_SCRIPT`, so a request is one `EVALSHA` (with `EVAL` only when Redis lost the script). */
-export const UPSTASH_SCRIPT_SHA1 = "b253d6e01782ffa2a88618e46362e8d5f1cec505";
+export const UPSTASH_SCRIPT_SHA1 = "898ac6157f2bd68fdea3620ec7000f2ec8648b8b";
 
 /** Algorithm codes the script knows (ARGV per rule). */
 export const SCRIPT_ALGORITHMS = { fixedWindow: 1, slidingWindow: 2, tokenBucket: 3, gcra: 4, concurrency: 5 } as const;

@@ -72,7 +72,8 @@ export function upstashStore(options: UpstashStoreOptions): RemoteStore {
     }
   }
 
-  const at = (now: number) => (clock === "redis" ? "redis" : String(now));
+  // Every argument goes to Redis as a string.
+  const args = (now: number, ...rest: (string | number)[]) => [clock === "redis" ? "redis" : now, ...rest].map(String);
 
   return Object.freeze({
     name: NAME,
@@ -80,18 +81,25 @@ export function upstashStore(options: UpstashStoreOptions): RemoteStore {
     algorithms: Object.freeze(Object.keys(SCRIPT_ALGORITHMS) as (keyof typeof SCRIPT_ALGORITHMS)[]),
     async apply(request: StoreRequest): Promise<StoreResponse> {
       const { rules, cost, now, consume, signal } = request;
-      const args = [at(now), String(cost), consume ? SCRIPT_MODES.consume : SCRIPT_MODES.peek];
-      args.push(String(EXPIRY_MARGIN_MS), ...rules.flatMap(ruleArgs));
+      const mode = consume ? SCRIPT_MODES.consume : SCRIPT_MODES.peek;
+      const argv = args(now, cost, mode, EXPIRY_MARGIN_MS, ...rules.flatMap(ruleArgs));
       const keys = [await storageKey(request.key)];
-      return decode(await call(() => script(keys, args, signal)), rules.length);
+      return decode(await call(() => script(keys, argv, signal)), rules.length);
     },
     async release(request: ReleaseRequest): Promise<void> {
       const { rules, leases, now, signal } = request;
       if (leases.length === 0) return;
-      const args = [at(now), String(leases.length), SCRIPT_MODES.release, String(EXPIRY_MARGIN_MS)];
-      args.push(...rules.flatMap(ruleArgs), ...leases.flatMap((l) => [l.rule, String(l.id), String(l.expiresAt)]));
+      const held = leases.flatMap((l) => [l.rule, l.id, l.expiresAt]);
+      const argv = args(
+        now,
+        leases.length,
+        SCRIPT_MODES.release,
+        EXPIRY_MARGIN_MS,
+        ...rules.flatMap(ruleArgs),
+        ...held,
+      );
       const keys = [await storageKey(request.key)];
-      const result = await call(() => script(keys, args, signal));
+      const result = await call(() => script(keys, argv, signal));
       if (result !== 0 && result !== 1) throw unexpected(result);
     },
     async reset(key: string, signal: AbortSignal | undefined) {
@@ -205,17 +213,23 @@ async function call<T>(run: () => Promise<T>): Promise<T> {
   }
 }
 
-function ruleArgs(rule: Rule): string[] {
+/** A rule's five script arguments (ARGV per rule in upstash-script.ts); `args` makes them strings. */
+function ruleArgs(rule: Rule): (string | number)[] {
+  return [SCRIPT_ALGORITHMS[rule.algorithm], rule.name, ...scriptNumbers(rule)];
+}
+
+/** A rule's three numbers, as the script reads them. */
+function scriptNumbers(rule: Rule): number[] {
   switch (rule.algorithm) {
     case "fixedWindow":
     case "slidingWindow":
-      return [String(SCRIPT_ALGORITHMS[rule.algorithm]), rule.name, String(rule.limit), String(rule.windowMs), "0"];
+      return [rule.limit, rule.windowMs, 0];
     case "tokenBucket":
-      return ["3", rule.name, String(rule.capacity), String(rule.refillRate), String(rule.intervalMs)];
+      return [rule.capacity, rule.refillRate, rule.intervalMs];
     case "gcra":
-      return ["4", rule.name, String(rule.limit), String(rule.periodMs), String(rule.burst)];
+      return [rule.limit, rule.periodMs, rule.burst];
     case "concurrency":
-      return ["5", rule.name, String(rule.limit), String(rule.leaseMs), "0"];
+      return [rule.limit, rule.leaseMs, 0];
   }
 }
 
