@@ -30,7 +30,7 @@ export interface RateLimiterOptions extends LayerOptions {
   /**
    * When the store fails or times out: `"allow"` (default: an outage of the store does not take your
    * API down), `"deny"` (for endpoints where abuse costs more than an outage, such as login or OTP),
-   * `"throw"` a `StoreError`, or `{ fallback: memoryStore(), share: 0.1 }` to decide with another store
+   * `"throw"` a `StoreError`, or `fallbackTo(memoryStore(), { share: 0.1 })` to decide with another store
    * meanwhile, admitting `share` of each rule's quota per isolate. Either way the decision says `degraded: true`.
    */
   onStoreError?: StoreErrorPolicy;
@@ -103,15 +103,16 @@ export function validateOptions(options: RateLimiterOptions): RateLimiterConfig 
     problems.push(`prefix: expected a string of well-formed Unicode (no lone surrogates), got ${describe(prefix)}`);
   }
   const policy = options?.onStoreError ?? "allow";
-  const fallback = typeof policy === "object" && policy !== null ? policy.fallback : undefined;
-  if (fallback !== undefined && typeof fallback?.apply !== "function") {
-    problems.push("onStoreError.fallback: expected a store such as memoryStore()");
-  } else if (fallback === undefined && !["allow", "deny", "throw"].includes(policy as string)) {
-    problems.push(`onStoreError: expected "allow", "deny", "throw" or { fallback: store }, got ${describe(policy)}`);
+  const fallback = typeof policy === "object" && typeof policy?.answerWith === "function" ? policy : undefined;
+  if (!fallback && !["allow", "deny", "throw"].includes(policy as string)) {
+    problems.push(`onStoreError: expected "allow", "deny", "throw" or fallbackTo(store), got ${describe(policy)}`);
   }
   for (const rule of rules) {
-    if (fallback?.algorithms && !fallback.algorithms.includes(rule.algorithm)) {
-      problems.push(`onStoreError.fallback: the ${fallback.name} store does not support ${rule.algorithm}`);
+    const algorithms = fallback?.fallback?.algorithms;
+    if (algorithms && !algorithms.includes(rule.algorithm)) {
+      problems.push(
+        `onStoreError: fallbackTo(store): the ${fallback!.fallback.name} store does not support ${rule.algorithm}`,
+      );
     }
   }
   const timeoutMs = parseDuration(options?.timeout ?? 1000);
@@ -130,7 +131,7 @@ export function validateOptions(options: RateLimiterOptions): RateLimiterConfig 
     rules: Object.freeze(rules),
     prefix,
     onStoreError: fallback ? "fallback" : (policy as "allow" | "deny" | "throw"),
-    fallbackStore: fallback?.name,
+    fallbackStore: fallback?.fallback?.name,
     timeoutMs: timeoutMs as number,
     circuitBreaker: undefined,
     denyCacheKeys: 0,

@@ -13,6 +13,7 @@ export { ConfigError, RateLimitError, StoreError } from "./errors.ts";
 export { type HeaderFormat, rateLimitHeaders } from "./http/headers.ts";
 export { type ClientIpOptions, clientIp, type HasHeaders, ipKey, type Platform } from "./http/identity.ts";
 export { type DeniedBody, type DeniedResponseOptions, deniedBody, deniedResponse } from "./http/responses.ts";
+export { fallbackTo } from "./layers/fallback.ts";
 export type { CircuitBreakerOptions } from "./layers/layer.ts";
 export {
   type AcquireOptions,

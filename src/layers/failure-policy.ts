@@ -1,11 +1,9 @@
 import { type Decision, type Reason, type RuleInfo, ruleDecision } from "../decision.ts";
-import { describe } from "../describe.ts";
 import { toStoreError } from "../errors.ts";
 import { latencyWindow } from "../metrics.ts";
 import type { StoreResponse } from "../store.ts";
 import { CircuitOpenError, TimeoutError } from "./failures.ts";
-import { fallbackAnswer } from "./fallback.ts";
-import type { Layer, LayerOptions } from "./layer.ts";
+import type { Layer } from "./layer.ts";
 
 /**
  * The failure policy as a layer (`onStoreError`, default `"allow"`): when the call fails (an error, a `TimeoutError`,
@@ -14,11 +12,17 @@ import type { Layer, LayerOptions } from "./layer.ts";
  * calls that reached the store and their latency (`metrics().storeLatencyMs`). Reset, release and ping go through.
  */
 export const failurePolicy: Layer = {
-  check: checkShare,
-  wrap(inner, { fallbackShare = 1 }, context) {
+  check: (options, problems) => {
+    const policy = options.onStoreError;
+    // Anything but fallbackTo()'s policy is reported by createRateLimiter's own check of onStoreError.
+    if (typeof policy !== "object" || !policy?.problems) return {};
+    problems.push(...policy.problems);
+    return { fallbackShare: policy.share };
+  },
+  wrap(inner, _settings, context) {
     const { options, counters, infos } = context;
     const { onError, onStoreError: policy = "allow" } = options;
-    const fallback = typeof policy === "object" ? fallbackAnswer(policy.fallback, fallbackShare, context) : undefined;
+    const fallback = typeof policy === "object" ? policy.answerWith(context) : undefined;
     const latencies = latencyWindow();
     context.probes.latency = () => latencies.summary();
     return {
@@ -40,8 +44,11 @@ export const failurePolicy: Layer = {
           }
           const reason: Reason = timedOut ? "timeout" : "store-error";
           let decision: Decision;
-          if (fallback) decision = { ...(await fallback(request)), reason, degraded: true };
-          else if (policy === "throw") throw error;
+          // A fallback that fails too allows, as the failure policy of a fallback always has.
+          if (fallback) {
+            const answer = await fallback(request).catch(() => degraded(infos, true, reason, request.now));
+            decision = { ...answer, reason, degraded: true };
+          } else if (policy === "throw") throw error;
           else decision = degraded(infos, policy === "allow", reason, request.now);
           response = { outcomes: [], now: request.now, decision };
           // The breaker answered: no store call was made.
@@ -55,17 +62,6 @@ export const failurePolicy: Layer = {
     };
   },
 };
-
-function checkShare(options: LayerOptions, problems: string[]): { fallbackShare?: number } {
-  const policy = options.onStoreError;
-  if (typeof policy !== "object" || policy === null) return {};
-  const share = policy.share === undefined ? 0.1 : policy.share;
-  if (typeof share === "number" && share > 0 && share <= 1) return { fallbackShare: share };
-  problems.push(
-    `onStoreError.share: expected the part of each quota the fallback admits per isolate, above 0 and at most 1, got ${describe(share)}`,
-  );
-  return {};
-}
 
 /** The failure policy's answer when the store did not decide: no real numbers, so `remaining` is 0. */
 function degraded(infos: readonly RuleInfo[], allowed: boolean, reason: Reason, now: number): Decision {

@@ -1,14 +1,39 @@
 import { combine, type Decision, type RuleInfo, tooLarge } from "../decision.ts";
+import { describe } from "../describe.ts";
 import type { Rule } from "../rules/types.ts";
 import type { Store, StoreRequest } from "../store.ts";
-import type { LayerContext } from "./layer.ts";
+import type { FallbackPolicy, LayerContext } from "./layer.ts";
 
 /**
- * With `onStoreError: { fallback, share }`: answers a request with the fallback store, under the same rules with each
+ * `onStoreError: fallbackTo(memoryStore(), { share: 0.1 })`: while the store fails (errors, timeouts, an open
+ * circuit), decide with `store` instead, under the same rules with each count scaled by `share` (default 0.1: every
+ * isolate's fallback starts empty, so N isolates admit about N × share × limit during an outage). Decisions say
+ * `degraded: true`. Problems with the arguments are reported by `createRateLimiter` with every other problem.
+ */
+export function fallbackTo(store: Store, options: { share?: number } = {}): FallbackPolicy {
+  const share = options?.share === undefined ? 0.1 : options.share;
+  const problems: string[] = [];
+  if (typeof store?.apply !== "function")
+    problems.push("onStoreError: fallbackTo(store): expected a store such as memoryStore()");
+  if (!(typeof share === "number" && share > 0 && share <= 1)) {
+    problems.push(
+      `onStoreError: fallbackTo(store, { share }): expected the part of each quota the fallback admits per isolate, above 0 and at most 1, got ${describe(share)}`,
+    );
+  }
+  return Object.freeze({
+    fallback: store,
+    share,
+    problems,
+    answerWith: (context: LayerContext) => fallbackAnswer(store, share, context),
+  });
+}
+
+/**
+ * With `onStoreError: fallbackTo(store, { share })`: answers a request with the fallback store, under the same rules with each
  * count scaled by `share`, as the limiter would answer it (exceeds-capacity, leases). Not a second limiter: the
  * limiter's hooks and counters see only the degraded decision the failure policy makes of it.
  */
-export function fallbackAnswer(
+function fallbackAnswer(
   fallback: Store,
   share: number,
   context: LayerContext,

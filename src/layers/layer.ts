@@ -1,10 +1,10 @@
-import type { RuleInfo } from "../decision.ts";
+import type { Decision, RuleInfo } from "../decision.ts";
 import type { Duration } from "../duration.ts";
 import type { StoreError } from "../errors.ts";
 import type { LeaseCodec } from "../leases.ts";
 import type { CircuitState, Counters, LatencySummary } from "../metrics.ts";
 import type { Rule } from "../rules/types.ts";
-import type { LocalStore, Store } from "../store.ts";
+import type { LocalStore, Store, StoreRequest } from "../store.ts";
 
 /**
  * A store that does I/O. `layers` are what its calls run under, outermost first: `standardLayers` from
@@ -30,7 +30,11 @@ export interface Layer {
 /** What the limiter answers when its store fails or runs out of time. */
 export type StoreErrorPolicy = "allow" | "deny" | "throw" | FallbackPolicy;
 
-/** Decide with another store (usually `memoryStore()`) while the main store fails, per isolate. */
+/**
+ * Decide with another store (usually `memoryStore()`) while the main store fails, per isolate. Made by
+ * `fallbackTo(store, { share })` from `edgelimit`, which brings the code that answers with it: a Worker that uses
+ * no fallback bundles none of it.
+ */
 export interface FallbackPolicy {
   readonly fallback: Store;
   /**
@@ -38,7 +42,11 @@ export interface FallbackPolicy {
    * Every fallback starts empty, so N isolates admit N × share × limit during an outage. Each count option
    * (`limit`, `burst`, `capacity`, `refillRate`) is multiplied by it and rounded down, to at least 1.
    */
-  readonly share?: number;
+  readonly share: number;
+  /** What is wrong with the arguments given to `fallbackTo`; `createRateLimiter` reports them with the rest. */
+  readonly problems: readonly string[];
+  /** How the failure policy answers a request with the fallback store. */
+  answerWith(context: LayerContext): (request: StoreRequest) => Promise<Decision>;
 }
 
 export interface CircuitBreakerOptions {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect } from "vitest";
-import { createRateLimiter, type DecisionEvent, fixedWindow, type RateLimiter } from "../../src/index.ts";
+import { createRateLimiter, type DecisionEvent, fallbackTo, fixedWindow, type RateLimiter } from "../../src/index.ts";
 import type { AnyStore } from "../../src/store-entry.ts";
 import { memoryStore } from "../../src/stores/memory.ts";
 import { faultWatch, type Timed } from "../support/fault-watch.ts";
@@ -31,7 +31,7 @@ export function subject(store: AnyStore, policy: Policy, prefix: string, timeout
     prefix: `${prefix}-${policy}`,
     timeout: timeoutMs,
     circuitBreaker: { failureThreshold: 3, cooldown: COOLDOWN_MS },
-    onStoreError: policy === "fallback" ? { fallback: memoryStore(), share: FALLBACK_LIMIT / LIMIT } : policy,
+    onStoreError: policy === "fallback" ? fallbackTo(memoryStore(), { share: FALLBACK_LIMIT / LIMIT }) : policy,
     onDecision: (event) => events.push(event),
   });
   return { policy, limiter, events, timeoutMs, fallbackUsed: 0 };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createRateLimiter, type DecisionEvent, fixedWindow, type StoreError } from "../../src/index.ts";
+import { createRateLimiter, type DecisionEvent, fallbackTo, fixedWindow, type StoreError } from "../../src/index.ts";
 import { memoryStore } from "../../src/stores/memory.ts";
 import { flakyStore } from "../support/flaky-store.ts";
 
@@ -13,7 +13,7 @@ describe("fallback store and the hooks", () => {
       store,
       rules: [fixedWindow({ limit: 20, window: "1m" })],
       clock: () => 0,
-      onStoreError: { fallback: memoryStore() },
+      onStoreError: fallbackTo(memoryStore()),
       circuitBreaker: { failureThreshold: 1, cooldown: "1m" },
       onDecision: (event) => events.push(event),
       onError: (error) => errors.push(error),

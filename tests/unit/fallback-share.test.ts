@@ -3,6 +3,7 @@ import {
   ConfigError,
   concurrency,
   createRateLimiter,
+  fallbackTo,
   fixedWindow,
   gcra,
   type RuleInput,
@@ -23,7 +24,7 @@ function isolate(rules: readonly RuleInput[], share?: number) {
     store,
     rules,
     clock: () => T0,
-    onStoreError: share === undefined ? { fallback } : { fallback, share },
+    onStoreError: share === undefined ? fallbackTo(fallback) : fallbackTo(fallback, { share }),
     circuitBreaker: false,
   });
 }
@@ -34,7 +35,7 @@ async function admitted(limiter: ReturnType<typeof isolate>, attempts: number): 
   return decisions.filter((d) => d.allowed).length;
 }
 
-describe("onStoreError: { fallback, share }", () => {
+describe("onStoreError: fallbackTo(store, { share })", () => {
   it("10 isolates, limit 20, share 0.1, the main store down: each admits exactly 2, 20 in total", async () => {
     const isolates = Array.from({ length: 10 }, () => isolate([fixedWindow({ limit: 20, window: "1m" })], 0.1));
     const perIsolate = await Promise.all(isolates.map((limiter) => admitted(limiter, 20)));
@@ -67,7 +68,7 @@ describe("onStoreError: { fallback, share }", () => {
       store,
       rules: [gcra({ limit: 100, period: "1m", burst: 1 })],
       clock: () => now,
-      onStoreError: { fallback: memoryStore(), share: 0.1 },
+      onStoreError: fallbackTo(memoryStore(), { share: 0.1 }),
       circuitBreaker: false,
     });
     expect((await limiter.limit("k")).allowed).toBe(true);
@@ -91,16 +92,51 @@ describe("onStoreError: { fallback, share }", () => {
         createRateLimiter({
           store: flakyStore(),
           rules: [fixedWindow({ limit: 20, window: "1m" })],
-          onStoreError: { fallback: memoryStore(), share: share as number },
+          onStoreError: fallbackTo(memoryStore(), { share: share as number }),
         });
       } catch (caught) {
         error = caught;
       }
       expect(error, String(share)).toBeInstanceOf(ConfigError);
       expect((error as ConfigError).problems, String(share)).toEqual([
-        "onStoreError.share: expected the part of each quota the fallback admits per isolate, above 0 and at most 1, " +
+        "onStoreError: fallbackTo(store, { share }): expected the part of each quota the fallback admits per isolate, above 0 and at most 1, " +
           `got ${typeof share === "string" ? `"${share}"` : String(share)}`,
       ]);
     }
+  });
+
+  it("refuses the shape of earlier versions, { fallback: store }, and names fallbackTo", () => {
+    let error: unknown;
+    try {
+      createRateLimiter({
+        store: flakyStore(),
+        rules: [fixedWindow({ limit: 20, window: "1m" })],
+        onStoreError: { fallback: memoryStore() } as never,
+      });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems).toHaveLength(1);
+    expect((error as ConfigError).problems[0]).toMatch(
+      /^onStoreError: expected "allow", "deny", "throw" or fallbackTo\(store\), got /,
+    );
+  });
+
+  it("a fallback store that fails too allows, degraded, as before fallbackTo existed", async () => {
+    const store = flakyStore();
+    store.mode = "fail";
+    const fallback = flakyStore();
+    fallback.mode = "fail";
+    const limiter = createRateLimiter({
+      store,
+      rules: [fixedWindow({ limit: 20, window: "1m" })],
+      onStoreError: fallbackTo(fallback),
+      circuitBreaker: false,
+      clock: () => T0,
+    });
+    const decision = await limiter.limit("k");
+    expect(decision).toMatchObject({ allowed: true, degraded: true, reason: "store-error", remaining: 0 });
+    expect(fallback.calls).toBe(1);
   });
 });

@@ -50,7 +50,7 @@ describe("configuration", () => {
       'rules[2] (tokenBucket): interval: "0.5ms" is not a whole number of milliseconds',
       "rules[3] (gcra): burst must be a whole number from 1 to 1000000000, got 0",
       'rules[4]: unknown algorithm "leakyBucket"; use one of fixedWindow, slidingWindow, tokenBucket, gcra, concurrency',
-      'onStoreError: expected "allow", "deny", "throw" or { fallback: store }, got "maybe"',
+      'onStoreError: expected "allow", "deny", "throw" or fallbackTo(store), got "maybe"',
       "timeout: must be at least 1ms",
     ]);
   });

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { createRateLimiter, type DecisionEvent, fixedWindow, gcra } from "../../src/index.ts";
+import { createRateLimiter, type DecisionEvent, fallbackTo, fixedWindow, gcra } from "../../src/index.ts";
 import { memoryStore } from "../../src/stores/memory.ts";
 import { flakyStore } from "../support/flaky-store.ts";
 
@@ -113,7 +113,7 @@ describe("fallback store", () => {
       store,
       rules: [fixedWindow({ limit: 20, window: "1m" })],
       clock: () => 0,
-      onStoreError: { fallback: memoryStore() },
+      onStoreError: fallbackTo(memoryStore()),
     });
     expect(limiter.config).toMatchObject({ onStoreError: "fallback", fallbackStore: "memory", fallbackShare: 0.1 });
     // The fallback admits its default share of the quota in this isolate: 0.1 × 20 = 2.
@@ -134,7 +134,7 @@ describe("fallback store", () => {
       store,
       rules: [fixedWindow({ limit: 20, window: "1m" })],
       timeout: 100,
-      onStoreError: { fallback: memoryStore() },
+      onStoreError: fallbackTo(memoryStore()),
     });
     const pending = limiter.limit("k");
     await vi.advanceTimersByTimeAsync(100);
