@@ -177,7 +177,7 @@ export async function runDynamoDb(options: ScenarioOptions): Promise<ScenarioRes
     notes: [
       `Fixed window, limit ${sizes.limit} per hour; on-demand tables created before timing (RLF with \`tableCreated: true, ttlSet: true\`, so neither makes control-plane calls). Requests are counted by a client middleware that also sets \`ReturnConsumedCapacity: TOTAL\`.`,
       '"Billed" = capacity DynamoDB Local reports + one WCU per failed conditional write (AWS bills those; Local reports no capacity for them). Items are under 1 KB.',
-      "edgelimit's deny cache is off here (`denyCache: false`), so denials show the store's own cost; its store still answers a denial from an item it saw < 1 s ago without a request.",
+      "edgelimit's deny cache is off here (`denyCache: false`), so denials show the store's own cost; its store confirms every denial with one strongly consistent read (`confirmDenialsAfterMs: 0`, the default since answers are exact), and writes nothing.",
       `Hot key (issue 14): ${sizes.hot.join(" and ")} separate instances, cold (connection open, key in no cache), one decision each at the same moment on one new key, limit ${sizes.hotLimit}, with the limiter's default 1 s time budget for edgelimit (RLF has no budget: it waits). "Failed" = degraded (edgelimit; each then follows \`onStoreError\`) or rejected with an error (RLF).`,
       `Race: ${sizes.racers} concurrent calls through one limiter instance. Contention: ${sizes.callers} separate limiter instances (own client and cache, like separate Lambda containers), ${sizes.each} sequential decisions each, on one key, never denied.`,
     ],
