@@ -20,7 +20,7 @@ export type { FallbackPolicy, StoreErrorPolicy } from "./layers/layer.ts";
 export interface RateLimiterOptions extends LayerOptions {
   /** Where the counts live: a local store (`memoryStore()`) or a remote one, which runs under its layers. */
   store: AnyStore;
-  /** One or more rules from `fixedWindow`, `slidingWindow`, `tokenBucket`, `gcra`; all apply to every key. */
+  /** One or more rules (`fixedWindow`, `slidingWindow`, `tokenBucket`, `gcra`, `concurrency`); all apply to every key. */
   rules: readonly RuleInput[];
   /**
    * Namespaces keys in the store. Default `"edgelimit"`; `""` for none. Remote stores write `prefix:key` with
