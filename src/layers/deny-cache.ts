@@ -32,8 +32,11 @@ export const denyCache: Layer = {
           return { outcomes: [], now, decision: cached, requests: 0 };
         }
         const response = await inner.apply(request);
-        // A layer's own answer (the failure policy's) is degraded, and never cached.
-        if (!response.decision) denied.remember(key, cost, now, combine(infos, response.outcomes, response.now));
+        // A layer's own answer (the failure policy's) is degraded, and never cached; an allowed answer is not
+        // combined here (the limiter does that once), since only denials are remembered.
+        if (!response.decision && response.outcomes.some((o) => !o.allowed)) {
+          denied.remember(key, cost, now, combine(infos, response.outcomes, response.now));
+        }
         return response;
       },
       reset(key, signal) {
