@@ -5,8 +5,8 @@ import { held, type KeyEntry } from "./prefetch-pool.ts";
 export const HOLD_MS = 10_000;
 /** A claim leaves at least this many times its extra units in the store (k ≤ remaining after the claim / 4). */
 const LEFT_PER_UNIT = 4;
-/** The shortest rate sample, ms: requests that arrive together do not make the rate look unbounded. */
-const MIN_SAMPLE_MS = 50;
+/** The shortest rate sample, ms: requests that arrive together (a burst) are not taken for a lasting rate. */
+const MIN_SAMPLE_MS = 1000;
 
 /**
  * Folds the requests asked since the last claim into the key's rate (units per ms), and starts a new sample at `now`.
@@ -42,8 +42,8 @@ export function claimSize(entry: KeyEntry, rules: readonly Rule[], cost: number,
 
 /**
  * How long units claimed now would stay spendable at the key's rate, ms, at most `HOLD_MS`: to the end of the
- * (sub-)window for window rules; for GCRA and token bucket, whose held units lapse as the store refills, the time
- * until refilling (one unit per `e` ms) outpaces this isolate's spending, from how far the store was from full.
+ * (sub-)window for window rules; for GCRA, whose held units lapse as the store refills, the time until refilling
+ * (one unit per `e` ms) outpaces this isolate's spending, from how far ahead of now the store's TAT was.
  */
 function horizon(entry: KeyEntry, rules: readonly Rule[], cost: number, now: number): number {
   const at = now + entry.offset;
@@ -52,9 +52,8 @@ function horizon(entry: KeyEntry, rules: readonly Rule[], cost: number, now: num
     const rule = rules[i]!;
     if (rule.algorithm === "fixedWindow" || rule.algorithm === "slidingWindow") {
       ms = Math.min(ms, rule.windowMs - (at % rule.windowMs));
-    } else if (rule.algorithm === "gcra" || rule.algorithm === "tokenBucket") {
-      // Ms per unit of refill.
-      const e = rule.algorithm === "gcra" ? rule.periodMs / rule.limit : rule.intervalMs / rule.refillRate;
+    } else if (rule.algorithm === "gcra") {
+      const e = rule.periodMs / rule.limit; // ms per unit
       const spent = entry.rate * e;
       if (spent < 1) ms = Math.min(ms, (Math.max(0, entry.last![i]!.resetAt - at) + cost * e) / (1 - spent));
     } else return 0;

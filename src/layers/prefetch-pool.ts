@@ -34,8 +34,6 @@ export interface KeyEntry {
  * - sliding window: before the end of the claim's sub-window (the fixed window it was counted in);
  * - GCRA: while `now + units × period/limit` is at most the TAT the claim left, so held units stay inside the
  *   burst tolerance that the store still counts them in, whatever other isolates claim meanwhile;
- * - token bucket: while the tokens the store could have refilled since, plus those held, fit in the bucket (a held
- *   unit is never refilled "over" by the store's clamp at capacity).
  * The times compared are the store's, taking its clock to be `offset` ahead of ours: never later than its own.
  */
 export function spendable(rules: readonly Rule[], lot: Lot, units: number, now: number): boolean {
@@ -51,12 +49,7 @@ export function spendable(rules: readonly Rule[], lot: Lot, units: number, now: 
     } else if (rule.algorithm === "gcra") {
       // resetAt is the TAT rounded up to a whole ms, so the TAT × limit is at least (resetAt − 1) × limit + 1.
       if ((resetAt - 1 - at) * rule.limit + 1 < units * rule.periodMs) return false;
-    } else if (rule.algorithm === "tokenBucket") {
-      const { capacity, refillRate, intervalMs } = rule;
-      const refilledAt = resetAt - Math.ceil((capacity - remaining) / refillRate) * intervalMs;
-      const ticks = Math.max(0, Math.floor((at - refilledAt) / intervalMs));
-      if (remaining + units + ticks * refillRate > capacity) return false;
-    } else return false; // concurrency: never prefetched
+    } else return false; // concurrency and token bucket: never prefetched
   }
   return true;
 }
