@@ -9,14 +9,18 @@ const LEFT_PER_UNIT = 4;
 const MIN_SAMPLE_MS = 1000;
 
 /**
- * Folds the requests asked since the last claim into the key's rate (units per ms), and starts a new sample at `now`.
- * Called once per claim; the rate is the mean of the last sample and the rate before it.
+ * Updates the key's rate (units per ms) from the units asked since the current sample began, at a claim. A sample
+ * shorter than `MIN_SAMPLE_MS` counts as that long and can only raise the rate; a full one is averaged with the rate
+ * before it and starts the next sample at `now`.
  */
 export function sampleRate(entry: KeyEntry, now: number): void {
-  if (entry.last !== undefined) {
-    const sample = entry.asked / Math.max(MIN_SAMPLE_MS, now - entry.since);
-    entry.rate = entry.rate === 0 ? sample : (entry.rate + sample) / 2;
+  const elapsed = now - entry.since;
+  const sample = entry.asked / Math.max(MIN_SAMPLE_MS, elapsed);
+  if (elapsed < MIN_SAMPLE_MS) {
+    if (sample > entry.rate) entry.rate = sample;
+    return;
   }
+  entry.rate = entry.rate === 0 ? sample : (entry.rate + sample) / 2;
   entry.since = now;
   entry.asked = 0;
 }
