@@ -36,7 +36,13 @@ async function evenly(rule: RuleInput, perMinute: number) {
 describe("prefetching on one key from 8 isolates (issue 16's targets, manual clock)", () => {
   it("fixedWindow 1000/min at half load: nothing refused, 248 store calls for 2,500 decisions (0.099 a decision)", async () => {
     const run = await evenly(fixedWindow({ limit: 1000, window: "1m" }), 500);
-    expect(run).toEqual({ perWindow: [500, 500, 500, 500, 500], calls: 248, decisions: 2500, local: 2252, admitted: 2500 });
+    expect(run).toEqual({
+      perWindow: [500, 500, 500, 500, 500],
+      calls: 248,
+      decisions: 2500,
+      local: 2252,
+      admitted: 2500,
+    });
   });
 
   it("fixedWindow 1000/min at 3× load: exactly 1000 admitted in every window", async () => {
@@ -54,7 +60,13 @@ describe("prefetching on one key from 8 isolates (issue 16's targets, manual clo
     // At 1/16 of the rate per isolate, units held by one isolate lapse (1 per 60 ms) long before it spends them:
     // spending them later could join a burst another isolate claims meanwhile (docs/prefetch.md).
     const run = await evenly(gcra({ limit: 1000, period: "1m", burst: 100 }), 500);
-    expect(run).toEqual({ perWindow: [500, 500, 500, 500, 500], calls: 2500, decisions: 2500, local: 0, admitted: 2500 });
+    expect(run).toEqual({
+      perWindow: [500, 500, 500, 500, 500],
+      calls: 2500,
+      decisions: 2500,
+      local: 0,
+      admitted: 2500,
+    });
   });
 
   it("gcra 1000/min burst 100 at 3× load: 1000 a minute after the first (which adds the burst), as the exact limiter", async () => {
