@@ -8,7 +8,6 @@ import {
   gcra,
   prefetchQuota,
   type RuleInput,
-  slidingWindow,
   tokenBucket,
 } from "../../src/index.ts";
 import { memoryStore } from "../../src/stores/memory.ts";
