@@ -149,9 +149,9 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   }
 
   async function reset(key: string): Promise<void> {
-    request(key, undefined, false);
+    const { now } = request(key, undefined, false);
     if (local) return local.reset(prefix, key);
-    await io!.reset(fullKey(key), undefined);
+    await io!.reset(fullKey(key), undefined, { rules, now });
   }
 
   async function release(key: string, leaseId: string): Promise<void> {

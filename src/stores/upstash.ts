@@ -4,7 +4,7 @@ import type { RemoteStore } from "../layers/layer.ts";
 import { standardLayers } from "../layers/standard.ts";
 import type { Rule } from "../rules/types.ts";
 import { storageKey } from "../storage-key.ts";
-import type { ReleaseRequest, StoreRequest, StoreResponse } from "../store.ts";
+import type { ReleaseRequest, ResetScope, StoreRequest, StoreResponse } from "../store.ts";
 import { SCRIPT_ALGORITHMS, SCRIPT_MODES, UPSTASH_SCRIPT, UPSTASH_SCRIPT_SHA1 } from "./upstash-script.ts";
 
 /** The part of an `@upstash/redis` client this store uses; no dependency on the package itself. */
@@ -84,6 +84,10 @@ export function upstashStore(options: UpstashStoreOptions): RemoteStore {
       const mode = consume ? SCRIPT_MODES.consume : SCRIPT_MODES.peek;
       const argv = args(now, cost, mode, EXPIRY_MARGIN_MS, ...rules.flatMap(ruleArgs));
       const keys = [await storageKey(request.key)];
+      // Fixed windows alone: a counter per rule and window, so a decision is one INCRBY each (upstash-script.ts).
+      if (rules.every((rule) => rule.algorithm === "fixedWindow")) {
+        for (const rule of rules) keys.push(counterKey(keys[0]!, rule));
+      }
       return decode(await call(() => script(keys, argv, signal)), rules.length);
     },
     async release(request: ReleaseRequest): Promise<void> {
@@ -102,8 +106,9 @@ export function upstashStore(options: UpstashStoreOptions): RemoteStore {
       const result = await call(() => script(keys, argv, signal));
       if (result !== 0 && result !== 1) throw unexpected(result);
     },
-    async reset(key: string, signal: AbortSignal | undefined) {
+    async reset(key: string, signal: AbortSignal | undefined, scope?: ResetScope) {
       const keys = [await storageKey(key)];
+      for (const rule of scope?.rules ?? []) if (rule.algorithm === "fixedWindow") keys.push(counterKey(keys[0]!, rule));
       await call(() => redis.del(keys, signal));
     },
     async ping(signal: AbortSignal | undefined) {
@@ -212,6 +217,12 @@ async function call<T>(run: () => Promise<T>): Promise<T> {
     throw toStoreError(NAME, error);
   }
 }
+
+/**
+ * The Redis key of a fixed-window rule's counter (upstash-script.ts): `\!`, the rule's name, `"`, the key's storage
+ * name. No storage name starts with `\!` (storage-key.ts) and no rule name holds a `"`, so each (key, rule) has its own.
+ */
+const counterKey = (stored: string, rule: Rule) => `\\!${rule.name}"${stored}`;
 
 /** A rule's five script arguments (ARGV per rule in upstash-script.ts); `args` makes them strings. */
 function ruleArgs(rule: Rule): (string | number)[] {
