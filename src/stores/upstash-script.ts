@@ -43,6 +43,12 @@ export const UPSTASH_SCRIPT = [
   "#!lua flags=allow-key-locking",
   LUA_ALGORITHMS,
   `local function int(n) return string.format("%.0f", n) end`,
+  // A whole number ≥ 0 below 2^53 as 8 bytes, big-endian: how BITFIELD reads an i64.
+  `local function i64(n)
+local s = ""
+for _ = 1, 8 do s = string.char(fmod(n, 256)) .. s; n = floor(n / 256) end
+return s
+end`,
   `local key = KEYS[1]`,
   // ARGV[1]: now, or "redis" for Redis TIME (seconds and microseconds) in whole ms.
   `local now = tonumber(ARGV[1])
@@ -72,15 +78,12 @@ if lines[1] == "1" and expiresAt and expiresAt > now then
  end
 end
 end`,
-  // Counters: rule i's is KEYS[i + 1]. Consuming adds the cost to it first (undone below for a denial); peeking
-  // reads it. A count at or over the limit means exactly the limit (see the top comment).
-  `local add, before, seen = mode == "1" and cost or 0, {}, {}
+  // Counters: rule i's is KEYS[i + 1]. Consuming adds the cost to it first (taken back below for a denial);
+  // peeking reads it. A count at or over the limit means exactly the limit (see the top comment).
+  `local add = mode == "1" and cost or 0
 for i = 1, fast and count or 0 do
-local k = KEYS[i + 1]
-local r = add > 0 and redis.call("BITFIELD", k, "GET", "i64", 0, "INCRBY", "i64", 64, add)
- or redis.call("BITFIELD", k, "GET", "i64", 0, "GET", "i64", 64)
-seen[i], before[i] = r[1], r[2] - add
-states[name(i)] = {r[1], min(before[i], tonumber(ARGV[5 * i + 2]))}
+local r = redis.call("BITFIELD", KEYS[i + 1], "GET", "i64", 0, unpack(add > 0 and {"INCRBY", "i64", 64, add} or {"GET", "i64", 64}))
+states[name(i)] = {r[1], min(r[2] - add, tonumber(ARGV[5 * i + 2]))}
 end`,
   // Rule i at cost c. A state of another shape (a rule renamed onto another algorithm) counts as absent;
   // a concurrency state has 1 + 3n numbers.
@@ -144,13 +147,11 @@ end
 push(out, r[1] and 1 or 0, shown[2], shown[3], r[4], write and r[7] or 0)
 end
 for i = 1, fast and count or 0 do
-local k, st = KEYS[i + 1], results[i][5]
-if write and st[1] ~= seen[i] then
- local b = {}
- for j = 16, 1, -1 do local f = j > 8 and 2 or 1; b[j] = fmod(st[f], 256); st[f] = floor(st[f] / 256) end
- redis.call("SET", k, string.char(unpack(b)), "PX", int(max(1, results[i][6] - now) + margin))
-elseif add > 0 and not write and before[i] < tonumber(ARGV[5 * i + 2]) then
- if seen[i] == 0 then redis.call("DEL", k) else redis.call("BITFIELD", k, "INCRBY", "i64", 64, -add) end
+local k, was, st = KEYS[i + 1], states[name(i)], results[i][5]
+if write and st[1] ~= was[1] then
+ redis.call("SET", k, i64(st[1]) .. i64(st[2]), "PX", int(max(1, results[i][6] - now) + margin))
+elseif add > 0 and not write and was[2] < tonumber(ARGV[5 * i + 2]) then
+ if was[1] == 0 then redis.call("DEL", k) else redis.call("BITFIELD", k, "INCRBY", "i64", 64, -add) end
 end
 end
 if write and not fast then save(parts, expires) end
@@ -159,7 +160,7 @@ return out
 ].join("\n");
 
 /** SHA-1 of `UPSTASH_SCRIPT`, so a request is one `EVALSHA` (with `EVAL` only when Redis lost the script). */
-export const UPSTASH_SCRIPT_SHA1 = "59d7c978e996f8b288c6207e99ccf529e3ab3962";
+export const UPSTASH_SCRIPT_SHA1 = "384853eb3bc4401aa21eee4ff2a48fba1b8218fa";
 
 /** Algorithm codes the script knows (ARGV per rule). */
 export const SCRIPT_ALGORITHMS = { fixedWindow: 1, slidingWindow: 2, tokenBucket: 3, gcra: 4, concurrency: 5 } as const;
