@@ -98,13 +98,13 @@ export function evaluateRules(
   for (let i = 0; i < rules.length; i++) {
     const rule = rules[i]!;
     const e = evaluators[i]!(rule, states?.[rule.name], cost, now);
-    if (!e.allowed) allowed = false;
+    allowed &&= e.allowed;
     evaluations[i] = e;
   }
   if (allowed && request.consume && cost > 0) return undefined;
   return rules.map((rule, i) => {
     const e = evaluations[i]!;
-    const asIs = cost === 0 || !e.allowed ? e : evaluators[i]!(rule, states?.[rule.name], 0, now);
+    const asIs = e.allowed && cost > 0 ? evaluators[i]!(rule, states?.[rule.name], 0, now) : e;
     return { allowed: e.allowed, remaining: asIs.remaining, resetAt: asIs.resetAt, retryAfterMs: e.retryAfterMs };
   });
 }

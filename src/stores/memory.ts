@@ -40,19 +40,16 @@ export function memoryStore(options: MemoryStoreOptions = {}): LocalStore {
       if (unconsumed) return { outcomes: unconsumed, now };
       // `applyRules` would build a new state per decision; a key this limiter wrote is overwritten in place
       // instead, so a decision leaves no object behind for the garbage collector to copy.
-      let expiresAt = now;
-      const fresh = stored?.by !== rules;
-      const next: Entry["rules"] = fresh ? {} : stored!.rules;
+      const entry: Entry = stored?.by === rules ? stored : { rules: {}, expiresAt: now, by: rules };
+      entry.expiresAt = now;
       for (let i = 0; i < rules.length; i++) {
-        const e = evaluations[i]!;
-        const state = e.state as number[];
-        const old = next[rules[i]!.name];
+        const { state, expiresAt } = evaluations[i]!;
+        const old = entry.rules[rules[i]!.name];
         if (old?.length === state.length) for (let j = 0; j < state.length; j++) old[j] = state[j]!;
-        else next[rules[i]!.name] = state;
-        if (e.expiresAt > expiresAt) expiresAt = e.expiresAt;
+        else entry.rules[rules[i]!.name] = state as number[];
+        if (expiresAt > entry.expiresAt) entry.expiresAt = expiresAt;
       }
-      if (fresh) space.set(key, { rules: next, expiresAt, by: rules });
-      else stored!.expiresAt = expiresAt;
+      if (entry !== stored) space.set(key, entry);
       // An evaluation carries every field of an outcome.
       return { outcomes: evaluations, now };
     },

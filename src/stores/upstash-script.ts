@@ -147,11 +147,11 @@ end
 push(out, r[1] and 1 or 0, shown[2], shown[3], r[4], write and r[7] or 0)
 end
 for i = 1, fast and count or 0 do
-local k, was, st = KEYS[i + 1], states[name(i)], results[i][5]
-if write and st[1] ~= was[1] then
- redis.call("SET", k, i64(st[1]) .. i64(st[2]), "PX", int(max(1, results[i][6] - now) + margin))
-elseif add > 0 and not write and was[2] < tonumber(ARGV[5 * i + 2]) then
- if was[1] == 0 then redis.call("DEL", k) else redis.call("BITFIELD", k, "INCRBY", "i64", 64, -add) end
+local k, r, seen = KEYS[i + 1], results[i], states[name(i)][1]
+if write and r[5][1] ~= seen then
+ redis.call("SET", k, i64(r[5][1]) .. i64(r[5][2]), "PX", int(max(1, r[6] - now) + margin))
+elseif add > 0 and not write and (r[1] or r[2] > 0) then
+ if seen == 0 then redis.call("DEL", k) else redis.call("BITFIELD", k, "INCRBY", "i64", 64, -add) end
 end
 end
 if write and not fast then save(parts, expires) end
@@ -160,7 +160,7 @@ return out
 ].join("\n");
 
 /** SHA-1 of `UPSTASH_SCRIPT`, so a request is one `EVALSHA` (with `EVAL` only when Redis lost the script). */
-export const UPSTASH_SCRIPT_SHA1 = "384853eb3bc4401aa21eee4ff2a48fba1b8218fa";
+export const UPSTASH_SCRIPT_SHA1 = "40318aec812a543bf01776a6d9abc1ad2d264260";
 
 /** Algorithm codes the script knows (ARGV per rule). */
 export const SCRIPT_ALGORITHMS = { fixedWindow: 1, slidingWindow: 2, tokenBucket: 3, gcra: 4, concurrency: 5 } as const;

@@ -51,7 +51,10 @@ const NAME = "upstash";
  * Upstash Redis over its REST API: one `EVALSHA` per decision (one HTTP request), all rules of a key applied
  * atomically by a pinned Lua script; `EVAL` only when Redis answers `NOSCRIPT`. Billed commands: 3 per
  * allowed decision (`EVALSHA`, `GET`, `SET PX`), 2 per denied one or peek, for any number of rules on a key.
+ * Fixed windows alone keep a counter per rule instead (docs/upstash.md): 2 per decision with one rule (`EVALSHA`,
+ * `BITFIELD`), allowed or denied, plus a `SET PX` on a window's first write; one `BITFIELD` more per extra rule.
  * A release of concurrency leases is one `EVALSHA` too: 3 commands when it frees a lease, 2 when none matched.
+ * A reset is one `DEL` (of the key and the counters of the limiter's fixed-window rules).
  * `{ url, token }` speaks REST with plain `fetch`; `{ redis }` goes through an `@upstash/redis` client.
  */
 export function upstashStore(options: UpstashStoreOptions): RemoteStore {
