@@ -101,7 +101,7 @@ export function evaluateRules(
     allowed &&= e.allowed;
     evaluations[i] = e;
   }
-  if (allowed && request.consume && cost > 0) return undefined;
+  if (allowed && request.consume && cost > 0) return;
   return rules.map((rule, i) => {
     const e = evaluations[i]!;
     const asIs = e.allowed && cost > 0 ? evaluators[i]!(rule, states?.[rule.name], 0, now) : e;

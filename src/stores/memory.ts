@@ -47,7 +47,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): LocalStore {
         const old = entry.rules[rules[i]!.name];
         if (old?.length === state.length) for (let j = 0; j < state.length; j++) old[j] = state[j]!;
         else entry.rules[rules[i]!.name] = state as number[];
-        if (expiresAt > entry.expiresAt) entry.expiresAt = expiresAt;
+        entry.expiresAt = Math.max(entry.expiresAt, expiresAt);
       }
       if (entry !== stored) space.set(key, entry);
       // An evaluation carries every field of an outcome.
