@@ -111,7 +111,8 @@ export function upstashStore(options: UpstashStoreOptions): RemoteStore {
     },
     async reset(key: string, signal: AbortSignal | undefined, scope?: ResetScope) {
       const keys = [await storageKey(key)];
-      for (const rule of scope?.rules ?? []) if (rule.algorithm === "fixedWindow") keys.push(counterKey(keys[0]!, rule));
+      for (const rule of scope?.rules ?? [])
+        if (rule.algorithm === "fixedWindow") keys.push(counterKey(keys[0]!, rule));
       await call(() => redis.del(keys, signal));
     },
     async ping(signal: AbortSignal | undefined) {
