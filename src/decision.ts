@@ -77,27 +77,26 @@ export function ruleDecision(info: RuleInfo, o: Outcome): RuleDecision {
 
 /** Builds the decision: allowed only when every rule allows; the headline numbers come from the tightest rule. */
 export function combine(infos: readonly RuleInfo[], outcomes: readonly Outcome[], now: number): Decision {
-  // Plain loops, no closures: this runs on every decision.
+  // One plain loop, no closures: this runs on every decision. Denied, the tightest rule is the first with the
+  // longest wait, so its retryAfterMs is the decision's.
   const perRule: RuleDecision[] = new Array(infos.length);
   let allowed = true;
+  let least: RuleDecision | undefined;
+  let latest: RuleDecision | undefined;
   for (let i = 0; i < infos.length; i++) {
     const r = ruleDecision(infos[i]!, outcomes[i]!);
     perRule[i] = r;
     if (!r.allowed) allowed = false;
+    if (!least || r.remaining < least.remaining) least = r;
+    if (!latest || r.retryAfterMs > latest.retryAfterMs) latest = r;
   }
-  let tightest = perRule[0]!;
-  let retryAfterMs = 0;
-  for (let i = 0; i < perRule.length; i++) {
-    const r = perRule[i]!;
-    if (!allowed && r.retryAfterMs > retryAfterMs) retryAfterMs = r.retryAfterMs;
-    if (allowed ? r.remaining < tightest.remaining : r.retryAfterMs > tightest.retryAfterMs) tightest = r;
-  }
+  const tightest = allowed ? least! : latest!;
   return {
     allowed,
     limit: tightest.limit,
     remaining: tightest.remaining,
     resetAt: tightest.resetAt,
-    retryAfterMs,
+    retryAfterMs: allowed ? 0 : tightest.retryAfterMs,
     reason: allowed ? "allowed" : "limited",
     degraded: false,
     now,

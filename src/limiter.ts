@@ -149,9 +149,10 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   }
 
   async function reset(key: string): Promise<void> {
-    request(key, undefined, false);
+    // The request carries the rules and the time: the reset's scope.
+    const scope = request(key, undefined, false);
     if (local) return local.reset(prefix, key);
-    await io!.reset(fullKey(key), undefined);
+    await io!.reset(fullKey(key), undefined, scope);
   }
 
   async function release(key: string, leaseId: string): Promise<void> {

@@ -34,4 +34,12 @@ export type {
   TokenBucketRule,
 } from "./rules/types.ts";
 export { storageKey } from "./storage-key.ts";
-export type { LocalFace, LocalStore, ReleaseRequest, Store, StoreRequest, StoreResponse } from "./store.ts";
+export type {
+  LocalFace,
+  LocalStore,
+  ReleaseRequest,
+  ResetScope,
+  Store,
+  StoreRequest,
+  StoreResponse,
+} from "./store.ts";

@@ -59,6 +59,12 @@ export interface StoreResponse {
   readonly latencyMs?: number;
 }
 
+/** What `Store.reset` may need beyond the key: the limiter's rules and its clock's time at the reset (epoch ms). */
+export interface ResetScope {
+  readonly rules: readonly Rule[];
+  readonly now: number;
+}
+
 /**
  * The contract every store meets (the compliance suite checks it; docs/stores.md says how to write one):
  * reject without consuming, all rules of a key all or nothing, exact under concurrency,
@@ -72,8 +78,12 @@ export interface Store {
   /** The algorithms this store can apply. */
   readonly algorithms: readonly Algorithm[];
   apply(request: StoreRequest): Promise<StoreResponse>;
-  /** Deletes all state of a key (the encoded storage key, as in `StoreRequest`). */
-  reset(key: string, signal: AbortSignal | undefined): Promise<void>;
+  /**
+   * Deletes all state of a key (the encoded storage key, as in `StoreRequest`). `scope`, which the limiter always
+   * passes, names its rules and the time of the reset, for a store whose state also lives under names derived from
+   * them (the Upstash store's fixed-window counters); layers pass it on.
+   */
+  reset(key: string, signal: AbortSignal | undefined, scope?: ResetScope): Promise<void>;
   /**
    * Gives concurrency leases back (stores that list `"concurrency"` implement it). Releasing a lease that is
    * gone (released, expired, never taken) changes nothing, so a release may be retried safely.

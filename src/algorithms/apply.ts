@@ -65,9 +65,35 @@ export interface ApplyReleaseRequest {
  * passes its `StoreRequest` as it is, whose evaluators hold only the algorithms its rules use.
  */
 export function applyRules(request: ApplyRequest, stored: KeyState | undefined): Applied {
-  const { rules, evaluators, cost, now, consume } = request;
-  const states = stored && stored.expiresAt > now ? stored.rules : undefined;
+  const { rules, now } = request;
   const evaluations: Evaluation[] = new Array(rules.length);
+  const unconsumed = evaluateRules(request, stored, evaluations);
+  if (unconsumed) return { outcomes: unconsumed, write: undefined };
+  const next: Record<string, RuleState> = {};
+  const outcomes: RuleOutcome[] = new Array(rules.length);
+  let expiresAt = now;
+  for (let i = 0; i < rules.length; i++) {
+    const e = evaluations[i]!;
+    next[rules[i]!.name] = e.state;
+    outcomes[i] = outcome(e);
+    if (e.expiresAt > expiresAt) expiresAt = e.expiresAt;
+  }
+  return { outcomes, write: { rules: next, expiresAt } };
+}
+
+/**
+ * The first half of `applyRules`, for a store that writes the state itself (the memory store, in place): fills
+ * `evaluations` with every rule's evaluation for the cost. When the request is consumed (every rule allows it,
+ * `consume`, cost above zero) returns nothing: the caller writes each evaluation's state. Otherwise returns the
+ * outcomes: the key as it stands, answering for the cost. `stored` is as for `applyRules`.
+ */
+export function evaluateRules(
+  request: ApplyRequest,
+  stored: KeyState | undefined,
+  evaluations: Evaluation[],
+): RuleOutcome[] | undefined {
+  const { rules, evaluators, cost, now } = request;
+  const states = stored && stored.expiresAt > now ? stored.rules : undefined;
   let allowed = true;
   for (let i = 0; i < rules.length; i++) {
     const rule = rules[i]!;
@@ -75,24 +101,12 @@ export function applyRules(request: ApplyRequest, stored: KeyState | undefined):
     allowed &&= e.allowed;
     evaluations[i] = e;
   }
-  if (allowed && consume && cost > 0) {
-    const next: Record<string, RuleState> = {};
-    const outcomes: RuleOutcome[] = new Array(rules.length);
-    let expiresAt = now;
-    for (let i = 0; i < rules.length; i++) {
-      const e = evaluations[i]!;
-      next[rules[i]!.name] = e.state;
-      outcomes[i] = outcome(e);
-      if (e.expiresAt > expiresAt) expiresAt = e.expiresAt;
-    }
-    return { outcomes, write: { rules: next, expiresAt } };
-  }
-  const outcomes = rules.map((rule, i) => {
+  if (allowed && request.consume && cost > 0) return;
+  return rules.map((rule, i) => {
     const e = evaluations[i]!;
-    const asIs = cost === 0 || !e.allowed ? e : evaluators[i]!(rule, states?.[rule.name], 0, now);
+    const asIs = e.allowed && cost > 0 ? evaluators[i]!(rule, states?.[rule.name], 0, now) : e;
     return { allowed: e.allowed, remaining: asIs.remaining, resetAt: asIs.resetAt, retryAfterMs: e.retryAfterMs };
   });
-  return { outcomes, write: undefined };
 }
 
 function outcome(e: Evaluation): RuleOutcome {

@@ -39,9 +39,9 @@ export const denyCache: Layer = {
         }
         return response;
       },
-      reset(key, signal) {
+      reset(key, signal, scope) {
         denied.delete(key);
-        return inner.reset(key, signal);
+        return inner.reset(key, signal, scope);
       },
     };
   },

@@ -26,7 +26,7 @@ export const timeout: Layer = {
     return {
       ...inner,
       apply: (request) => call((signal) => inner.apply({ ...request, signal })),
-      reset: (key) => call((signal) => inner.reset(key, signal)),
+      reset: (key, _, scope) => call((signal) => inner.reset(key, signal, scope)),
       // The limiter releases only with concurrency rules, which it accepts only on a store that can release.
       release: (request) => call((signal) => inner.release!({ ...request, signal })),
       ping: () => call((signal) => inner.ping(signal)),

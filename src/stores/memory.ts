@@ -1,6 +1,8 @@
-import { applyRelease, applyRules, type KeyState } from "../algorithms/apply.ts";
+import { applyRelease, evaluateRules } from "../algorithms/apply.ts";
+import type { Evaluation } from "../algorithms/evaluation.ts";
 import { ConfigError } from "../errors.ts";
 import { ALGORITHMS } from "../rules/algorithm-list.ts";
+import type { Rule } from "../rules/types.ts";
 import type { LocalFace, LocalStore, ReleaseRequest, StoreRequest } from "../store.ts";
 
 export interface MemoryStoreOptions {
@@ -31,10 +33,25 @@ export function memoryStore(options: MemoryStoreOptions = {}): LocalStore {
         space = new Space(maxKeys);
         spaces.set(prefix, space);
       }
-      const { now } = request;
-      const { outcomes, write } = applyRules(request, space.get(key, now));
-      if (write) space.set(key, write);
-      return { outcomes, now };
+      const { rules, now } = request;
+      const stored = space.get(key, now);
+      const evaluations: Evaluation[] = new Array(rules.length);
+      const unconsumed = evaluateRules(request, stored, evaluations);
+      if (unconsumed) return { outcomes: unconsumed, now };
+      // `applyRules` would build a new state per decision; a key this limiter wrote is overwritten in place
+      // instead, so a decision leaves no object behind for the garbage collector to copy.
+      const entry: Entry = stored?.by === rules ? stored : { rules: {}, expiresAt: now, by: rules };
+      entry.expiresAt = now;
+      for (let i = 0; i < rules.length; i++) {
+        const { state, expiresAt } = evaluations[i]!;
+        const old = entry.rules[rules[i]!.name];
+        if (old?.length === state.length) for (let j = 0; j < state.length; j++) old[j] = state[j]!;
+        else entry.rules[rules[i]!.name] = state as number[];
+        entry.expiresAt = Math.max(entry.expiresAt, expiresAt);
+      }
+      if (entry !== stored) space.set(key, entry);
+      // An evaluation carries every field of an outcome.
+      return { outcomes: evaluations, now };
     },
     reset(prefix, key) {
       spaces.get(prefix)?.delete(key);
@@ -42,7 +59,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): LocalStore {
     release(prefix, key, request) {
       const space = spaces.get(prefix);
       const next = space && applyRelease(request, space.get(key, request.now));
-      if (next) space.set(key, next);
+      if (next) space.set(key, next as Entry);
     },
   };
   return Object.freeze({
@@ -57,20 +74,30 @@ export function memoryStore(options: MemoryStoreOptions = {}): LocalStore {
 }
 
 /**
+ * A key's state as this store keeps it: its rule states are its own, to overwrite in place; `by` is the rules
+ * array of the limiter that wrote it (a key written under other rules, or by a release, is replaced whole).
+ */
+interface Entry {
+  readonly rules: Record<string, number[]>;
+  expiresAt: number;
+  readonly by?: readonly Rule[];
+}
+
+/**
  * A bounded map in two generations instead of a reordered list: a key used now lives in `recent`; when
  * `recent` holds half the budget it becomes `older`, and the previous `older` (keys untouched for a whole
  * generation) is dropped. Each decision costs a get and a set, with no reordering.
  */
 class Space {
-  private recent = new Map<string, KeyState>();
-  private older = new Map<string, KeyState>();
+  private recent = new Map<string, Entry>();
+  private older = new Map<string, Entry>();
   private readonly generation: number;
 
   constructor(maxKeys: number) {
     this.generation = Math.max(1, Math.ceil(maxKeys / 2));
   }
 
-  get(key: string, now: number): KeyState | undefined {
+  get(key: string, now: number): Entry | undefined {
     const found = this.recent.get(key);
     if (found !== undefined) return found;
     const old = this.older.get(key);
@@ -81,7 +108,7 @@ class Space {
     return old;
   }
 
-  set(key: string, state: KeyState): void {
+  set(key: string, state: Entry): void {
     if (this.recent.size >= this.generation && !this.recent.has(key)) {
       this.older = this.recent;
       this.recent = new Map();

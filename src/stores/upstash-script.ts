@@ -8,6 +8,15 @@ import { LUA_ALGORITHMS } from "./upstash-lua.ts";
  * KEYS[1]  the key's storage key. Its value is one string:
  *          "1\n<expiresAt>\n<rule name>\n<state numbers, space separated>\n<rule name>\n…"
  *          ("1" = format version; expiresAt = epoch ms from which the whole value counts as absent).
+ * KEYS[2…] decide with fixed windows alone: one counter per rule, in rule order (`counterKey` in upstash.ts),
+ *          and KEYS[1] is neither read nor written. A counter is 16 bytes: the rule's state {windowStart, count}
+ *          as two big-endian signed 64-bit integers (BITFIELD i64 at bits 0 and 64), so one BITFIELD reads the
+ *          window and adds the cost. The count is the window's only when windowStart is the current window or a
+ *          later one (a caller whose clock lags uses the later window, as fixedWindow does); an older or absent
+ *          window is rewritten with one SET … PX when the request is consumed: the window's first write. A denied
+ *          request takes its cost back (BITFIELD INCRBY −cost, or DEL of a counter it created) only where the
+ *          count before was under the limit: at or over it, every cost above 0 is denied whatever the count, and
+ *          remaining is 0, so a count left over the limit reads as the limit. Peeking is one BITFIELD GET each.
  * ARGV[1]  now: epoch ms of the caller's clock, or "redis" to use Redis TIME
  * ARGV[2]  decide: cost, a whole number >= 0 (never above a rule's capacity); release: the number of leases L
  * ARGV[3]  "1" decide and write when every rule allows and cost > 0; "0" decide without writing (peek);
@@ -22,7 +31,9 @@ import { LUA_ALGORITHMS } from "./upstash-lua.ts";
  *          release: 1 when a lease was given back (and the key written), 0 when none matched (nothing written)
  *
  * Billed commands: one `GET`, plus one `SET … PX` when a decision consumes or a release frees a lease; `TIME` too
- * with the Redis clock. Edit the script only together with `UPSTASH_SCRIPT_SHA1` (a test recomputes it).
+ * with the Redis clock. With counters: one `BITFIELD` per rule, plus one `SET … PX` on a window's first write, or
+ * one more `BITFIELD` (or `DEL`) where a denied request takes its cost back (a rule that allowed when another
+ * denied, or whose count was under the limit by less than the cost). Edit the script only together with `UPSTASH_SCRIPT_SHA1` (a test recomputes it).
  */
 export const UPSTASH_SCRIPT = [
   // Upstash runs a script under its global lock unless the shebang sets `allow-key-locking`; then it locks only
@@ -32,6 +43,12 @@ export const UPSTASH_SCRIPT = [
   "#!lua flags=allow-key-locking",
   LUA_ALGORITHMS,
   `local function int(n) return string.format("%.0f", n) end`,
+  // A whole number ≥ 0 below 2^53 as 8 bytes, big-endian: how BITFIELD reads an i64.
+  `local function i64(n)
+local s = ""
+for _ = 1, 8 do s = string.char(fmod(n, 256)) .. s; n = floor(n / 256) end
+return s
+end`,
   `local key = KEYS[1]`,
   // ARGV[1]: now, or "redis" for Redis TIME (seconds and microseconds) in whole ms.
   `local now = tonumber(ARGV[1])
@@ -45,9 +62,10 @@ end`,
 local held = mode == "2" and cost or 0
 local count = (#ARGV - 4 - 3 * held) / 5
 local function name(i) return ARGV[5 * i + 1] end`,
-  // The stored states by rule name, none when the value is absent, expired or of another format.
-  `local states = {}
-local raw = redis.call("GET", key)
+  // The stored states by rule name, none when the value is absent, expired or of another format. With counters
+  // (KEYS[2…]) the value is not read.
+  `local states, fast = {}, #KEYS > 1
+local raw = not fast and redis.call("GET", key)
 if raw then
 local lines = {}
 for line in string.gmatch(raw, "[^\\n]+") do lines[#lines + 1] = line end
@@ -59,6 +77,13 @@ if lines[1] == "1" and expiresAt and expiresAt > now then
   states[lines[i]] = s
  end
 end
+end`,
+  // Counters: rule i's is KEYS[i + 1]. Consuming adds the cost to it first (taken back below for a denial);
+  // peeking reads it. A count at or over the limit means exactly the limit (see the top comment).
+  `local add = mode == "1" and cost or 0
+for i = 1, fast and count or 0 do
+local r = redis.call("BITFIELD", KEYS[i + 1], "GET", "i64", 0, unpack(add > 0 and {"INCRBY", "i64", 64, add} or {"GET", "i64", 64}))
+states[name(i)] = {r[1], min(r[2] - add, tonumber(ARGV[5 * i + 2]))}
 end`,
   // Rule i at cost c. A state of another shape (a rule renamed onto another algorithm) counts as absent;
   // a concurrency state has 1 + 3n numbers.
@@ -121,13 +146,21 @@ elseif cost > 0 and r[1] then
 end
 push(out, r[1] and 1 or 0, shown[2], shown[3], r[4], write and r[7] or 0)
 end
-if write then save(parts, expires) end
+for i = 1, fast and count or 0 do
+local k, r, seen = KEYS[i + 1], results[i], states[name(i)][1]
+if write and r[5][1] ~= seen then
+ redis.call("SET", k, i64(r[5][1]) .. i64(r[5][2]), "PX", int(max(1, r[6] - now) + margin))
+elseif add > 0 and not write and (r[1] or r[2] > 0) then
+ if seen == 0 then redis.call("DEL", k) else redis.call("BITFIELD", k, "INCRBY", "i64", 64, -add) end
+end
+end
+if write and not fast then save(parts, expires) end
 return out
 `,
 ].join("\n");
 
 /** SHA-1 of `UPSTASH_SCRIPT`, so a request is one `EVALSHA` (with `EVAL` only when Redis lost the script). */
-export const UPSTASH_SCRIPT_SHA1 = "898ac6157f2bd68fdea3620ec7000f2ec8648b8b";
+export const UPSTASH_SCRIPT_SHA1 = "40318aec812a543bf01776a6d9abc1ad2d264260";
 
 /** Algorithm codes the script knows (ARGV per rule). */
 export const SCRIPT_ALGORITHMS = { fixedWindow: 1, slidingWindow: 2, tokenBucket: 3, gcra: 4, concurrency: 5 } as const;

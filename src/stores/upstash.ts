@@ -4,7 +4,7 @@ import type { RemoteStore } from "../layers/layer.ts";
 import { standardLayers } from "../layers/standard.ts";
 import type { Rule } from "../rules/types.ts";
 import { storageKey } from "../storage-key.ts";
-import type { ReleaseRequest, StoreRequest, StoreResponse } from "../store.ts";
+import type { ReleaseRequest, ResetScope, StoreRequest, StoreResponse } from "../store.ts";
 import { SCRIPT_ALGORITHMS, SCRIPT_MODES, UPSTASH_SCRIPT, UPSTASH_SCRIPT_SHA1 } from "./upstash-script.ts";
 
 /** The part of an `@upstash/redis` client this store uses; no dependency on the package itself. */
@@ -51,7 +51,10 @@ const NAME = "upstash";
  * Upstash Redis over its REST API: one `EVALSHA` per decision (one HTTP request), all rules of a key applied
  * atomically by a pinned Lua script; `EVAL` only when Redis answers `NOSCRIPT`. Billed commands: 3 per
  * allowed decision (`EVALSHA`, `GET`, `SET PX`), 2 per denied one or peek, for any number of rules on a key.
+ * Fixed windows alone keep a counter per rule instead (docs/upstash.md): 2 per decision with one rule (`EVALSHA`,
+ * `BITFIELD`), allowed or denied, plus a `SET PX` on a window's first write; one `BITFIELD` more per extra rule.
  * A release of concurrency leases is one `EVALSHA` too: 3 commands when it frees a lease, 2 when none matched.
+ * A reset is one `DEL` (of the key and the counters of the limiter's fixed-window rules).
  * `{ url, token }` speaks REST with plain `fetch`; `{ redis }` goes through an `@upstash/redis` client.
  */
 export function upstashStore(options: UpstashStoreOptions): RemoteStore {
@@ -84,6 +87,10 @@ export function upstashStore(options: UpstashStoreOptions): RemoteStore {
       const mode = consume ? SCRIPT_MODES.consume : SCRIPT_MODES.peek;
       const argv = args(now, cost, mode, EXPIRY_MARGIN_MS, ...rules.flatMap(ruleArgs));
       const keys = [await storageKey(request.key)];
+      // Fixed windows alone: a counter per rule and window, so a decision is one INCRBY each (upstash-script.ts).
+      if (rules.every((rule) => rule.algorithm === "fixedWindow")) {
+        for (const rule of rules) keys.push(counterKey(keys[0]!, rule));
+      }
       return decode(await call(() => script(keys, argv, signal)), rules.length);
     },
     async release(request: ReleaseRequest): Promise<void> {
@@ -102,8 +109,10 @@ export function upstashStore(options: UpstashStoreOptions): RemoteStore {
       const result = await call(() => script(keys, argv, signal));
       if (result !== 0 && result !== 1) throw unexpected(result);
     },
-    async reset(key: string, signal: AbortSignal | undefined) {
+    async reset(key: string, signal: AbortSignal | undefined, scope?: ResetScope) {
       const keys = [await storageKey(key)];
+      for (const rule of scope?.rules ?? [])
+        if (rule.algorithm === "fixedWindow") keys.push(counterKey(keys[0]!, rule));
       await call(() => redis.del(keys, signal));
     },
     async ping(signal: AbortSignal | undefined) {
@@ -212,6 +221,12 @@ async function call<T>(run: () => Promise<T>): Promise<T> {
     throw toStoreError(NAME, error);
   }
 }
+
+/**
+ * The Redis key of a fixed-window rule's counter (upstash-script.ts): `\!`, the rule's name, `"`, the key's storage
+ * name. No storage name starts with `\!` (storage-key.ts) and no rule name holds a `"`, so each (key, rule) has its own.
+ */
+const counterKey = (stored: string, rule: Rule) => `\\!${rule.name}"${stored}`;
 
 /** A rule's five script arguments (ARGV per rule in upstash-script.ts); `args` makes them strings. */
 function ruleArgs(rule: Rule): (string | number)[] {

@@ -75,7 +75,7 @@ export function faultyStore(inner: Store): FaultyStore {
     algorithms: inner.algorithms,
     layers: standardLayers,
     apply: (request) => through("apply", request.signal, () => inner.apply(request)),
-    reset: (key, signal) => through("reset", signal, () => inner.reset(key, signal)),
+    reset: (key, signal, scope) => through("reset", signal, () => inner.reset(key, signal, scope)),
     ping: (signal) => through("ping", signal, () => inner.ping(signal)),
     inject(fault, options = {}) {
       const times = options.times ?? Number.POSITIVE_INFINITY;

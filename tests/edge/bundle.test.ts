@@ -33,15 +33,17 @@ describe("every public entry point bundles for edge runtimes with no Node API", 
 // the memory store (met) and 8 KB with the Upstash store (also DESIGN.md; not met). Where the target is not met, the
 // limit is a ceiling just above today's size, so that growth fails loudly; lower it as the code shrinks. The same
 // Workers with the HTTP helpers (clientIp, rateLimitHeaders, deniedResponse) have ceilings of their own.
-// docs/edge.md says what each part costs.
+// docs/edge.md says what each part costs. The Upstash ceilings moved up by 0.25 KB with the fixed-window counters
+// (2 billed commands per decision instead of 3: their Lua and key names cost about 360 B, which every Upstash Worker
+// carries, since the store picks the path per request).
 const WORKERS: readonly { fixture: string; name: string; limitKb: number; targetKb?: number; upstash?: true }[] = [
   { fixture: "worker-memory.ts", name: "Worker: core + memory store", limitKb: 5 },
-  { fixture: "worker-upstash.ts", name: "Worker: core + Upstash store", limitKb: 10, targetKb: 8, upstash: true },
+  { fixture: "worker-upstash.ts", name: "Worker: core + Upstash store", limitKb: 10.25, targetKb: 8, upstash: true },
   { fixture: "worker-memory-http.ts", name: "Worker: core + memory store + HTTP helpers", limitKb: 6.75 },
   {
     fixture: "worker-upstash-http.ts",
     name: "Worker: core + Upstash store + HTTP helpers",
-    limitKb: 11.5,
+    limitKb: 11.75,
     upstash: true,
   },
 ];

@@ -42,7 +42,6 @@ const T = Date.UTC(2031, 0, 1, 0, 0, 0, 123);
 const ALLOWED = { evalsha: 1, get: 1, set: 1 };
 const DENIED = { evalsha: 1, get: 1 };
 const RULES: Record<string, RuleInput[]> = {
-  fixedWindow: [fixedWindow({ limit: 2, window: "1m" })],
   slidingWindow: [slidingWindow({ limit: 2, window: "1m" })],
   tokenBucket: [tokenBucket({ capacity: 2, refillRate: 1, interval: "1m" })],
   gcra: [gcra({ limit: 2, period: "1m" })],
@@ -93,7 +92,85 @@ describe("commands billed per decision (INFO commandstats on the real redis-serv
     rows.push(`  release (freed / none matched): ${total(freed)} / ${total(again)}`);
   });
 
-  it('clock: "redis" adds TIME: 4 per allowed decision or release, 3 per denied one', async () => {
+  describe("fixed windows alone: a counter per rule, so 2 per decision like @upstash/ratelimit", () => {
+    // The counter's first write in a window is a SET … PX (the window's start and count, with the key's expiry);
+    // after it a decision is one BITFIELD per rule (read the window, add the cost), allowed or denied.
+    const FIRST = { evalsha: 1, bitfield: 1, set: 1 };
+    const NEXT = { evalsha: 1, bitfield: 1 };
+    const limiterOf = (rules: RuleInput[]) =>
+      createRateLimiter({
+        store: upstashStore({ url: backend.url, token: backend.token }),
+        rules,
+        clock: () => now,
+        onStoreError: "throw",
+        prefix: "cmd-fixed",
+        denyCache: false,
+      });
+    let now = T;
+
+    it("one rule: 3 for a window's first allowed decision, then 2 per allowed, denied or peek", async () => {
+      now = T;
+      const limiter = limiterOf([fixedWindow({ limit: 3, window: "1m" })]);
+      await limiter.peek("warm-up");
+      const counts = [];
+      for (const call of [
+        () => limiter.limit("one"),
+        () => limiter.limit("one"),
+        () => limiter.limit("one"),
+        async () => expect((await limiter.limit("one")).allowed).toBe(false),
+        async () => expect((await limiter.limit("one")).allowed).toBe(false),
+        () => limiter.peek("one"),
+      ]) {
+        counts.push(await commandsDuring(call));
+      }
+      expect(counts).toEqual([FIRST, NEXT, NEXT, NEXT, NEXT, NEXT]);
+      now = T + 60_000; // the next window: its first write again
+      expect(await commandsDuring(() => limiter.limit("one"))).toEqual(FIRST);
+      expect((await limiter.peek("one")).remaining).toBe(2);
+      rows.push(
+        `  fixedWindow (counters): ${total(counts[1]!)} / ${total(counts[3]!)}, window's first ${total(FIRST)}`,
+      );
+    });
+
+    it("a denial takes its cost back (one more BITFIELD) only when the count before was under the limit", async () => {
+      now = T;
+      const limiter = limiterOf([fixedWindow({ limit: 3, window: "1m" })]);
+      await limiter.limit("overshoot", { cost: 2 });
+      const back = { evalsha: 1, bitfield: 2 };
+      expect(await commandsDuring(() => limiter.limit("overshoot", { cost: 2 }))).toEqual(back); // 2 + 2 > 3
+      expect((await limiter.peek("overshoot")).remaining).toBe(1);
+      await limiter.limit("overshoot");
+      expect(await commandsDuring(() => limiter.limit("overshoot", { cost: 2 }))).toEqual(NEXT); // at the limit
+      const after = await limiter.peek("overshoot");
+      expect([after.remaining, after.allowed]).toEqual([0, false]);
+    });
+
+    it("several rules: one BITFIELD each; a denial by one takes the cost back from the others, all or nothing", async () => {
+      now = T;
+      const limiter = limiterOf([
+        fixedWindow({ limit: 5, window: "1h", name: "hourly" }),
+        fixedWindow({ limit: 1, window: "1m", name: "burst" }),
+      ]);
+      expect(await commandsDuring(() => limiter.limit("multi"))).toEqual({ evalsha: 1, bitfield: 2, set: 2 });
+      const denied = await commandsDuring(async () => expect((await limiter.limit("multi")).allowed).toBe(false));
+      expect(denied).toEqual({ evalsha: 1, bitfield: 3 }); // hourly's cost taken back; burst was at its limit
+      expect((await limiter.peek("multi")).rules.map((r) => r.remaining)).toEqual([4, 0]);
+      now = T + 60_000;
+      expect(await commandsDuring(() => limiter.limit("multi"))).toEqual({ evalsha: 1, bitfield: 2, set: 1 });
+      expect((await limiter.peek("multi")).rules.map((r) => r.remaining)).toEqual([3, 0]);
+    });
+
+    it("a reset deletes the counters too (one DEL)", async () => {
+      now = T;
+      const limiter = limiterOf([fixedWindow({ limit: 1, window: "1h" })]);
+      await limiter.limit("reset");
+      expect((await limiter.limit("reset")).allowed).toBe(false);
+      expect(await commandsDuring(() => limiter.reset("reset"))).toEqual({ del: 1 });
+      expect(await commandsDuring(() => limiter.limit("reset"))).toEqual(FIRST);
+    });
+  });
+
+  it('clock: "redis" adds TIME: one more per decision or release', async () => {
     const store = upstashStore({ url: backend.url, token: backend.token, clock: "redis" });
     const limiter = createRateLimiter({
       store,
@@ -102,8 +179,13 @@ describe("commands billed per decision (INFO commandstats on the real redis-serv
       timeout: 10_000,
     });
     await limiter.peek("warm-up");
-    expect(await commandsDuring(() => limiter.limit("redis-clock"))).toEqual({ ...ALLOWED, time: 1 });
-    expect(await commandsDuring(() => limiter.limit("redis-clock"))).toEqual({ ...DENIED, time: 1 });
+    expect(await commandsDuring(() => limiter.limit("redis-clock"))).toEqual({
+      evalsha: 1,
+      bitfield: 1,
+      set: 1,
+      time: 1,
+    });
+    expect(await commandsDuring(() => limiter.limit("redis-clock"))).toEqual({ evalsha: 1, bitfield: 1, time: 1 });
     const leasing = createRateLimiter({ store, rules: [concurrency({ limit: 1 })], prefix: "cmd" });
     const held = await leasing.limit("redis-clock-lease");
     expect(await commandsDuring(() => held.release!())).toEqual({ ...ALLOWED, time: 1 });
@@ -118,8 +200,8 @@ describe("commands billed per decision (INFO commandstats on the real redis-serv
       prefix: "cmd",
     });
     await admin.send([["SCRIPT", "FLUSH"]]);
-    expect(await commandsDuring(() => limiter.limit("cold"))).toEqual({ evalsha: 1, eval: 1, get: 1, set: 1 });
-    expect(await commandsDuring(() => limiter.limit("cold"))).toEqual(ALLOWED);
+    expect(await commandsDuring(() => limiter.limit("cold"))).toEqual({ evalsha: 1, eval: 1, bitfield: 1, set: 1 });
+    expect(await commandsDuring(() => limiter.limit("cold"))).toEqual({ evalsha: 1, bitfield: 1 });
   });
 });
 

@@ -14,17 +14,23 @@ describe("the Upstash Lua script", () => {
     expect(UPSTASH_SCRIPT.lastIndexOf("#!")).toBe(0);
   });
 
-  it("touches only KEYS[1]; its inputs are documented beside it, and it ships without Lua comments", () => {
+  it("touches only KEYS; its inputs are documented beside it, and it ships without Lua comments", () => {
     const calls = [...UPSTASH_SCRIPT.matchAll(/redis\.call\("(\w+)"(?:, (\w+))?/g)].map((m) => [m[1], m[2]]);
+    // `key` is KEYS[1]; `KEYS` and `k` are a fixed-window counter, KEYS[i + 1].
     expect(calls).toEqual([
       ["TIME", undefined],
       ["GET", "key"],
+      ["BITFIELD", "KEYS"],
       ["SET", "key"],
+      ["SET", "k"],
+      ["DEL", "k"],
+      ["BITFIELD", "k"],
     ]);
+    expect(UPSTASH_SCRIPT).toMatch(/^local k, [^\n]* = KEYS\[i \+ 1\]/m);
     expect(UPSTASH_SCRIPT).toMatch(/^local key = KEYS\[1\]$/m);
     expect(UPSTASH_SCRIPT).not.toContain("--");
     const source = readFileSync(new URL("../../src/stores/upstash-script.ts", import.meta.url), "utf8");
-    for (const input of ["KEYS[1]", "ARGV[1]", "ARGV[2]", "ARGV[3]", "ARGV[4]", "ARGV[5…]", "Returns"]) {
+    for (const input of ["KEYS[1]", "KEYS[2…]", "ARGV[1]", "ARGV[2]", "ARGV[3]", "ARGV[4]", "ARGV[5…]", "Returns"]) {
       expect(source).toContain(` * ${input} `);
     }
     expect(Object.values(SCRIPT_ALGORITHMS)).toEqual([1, 2, 3, 4, 5]);
