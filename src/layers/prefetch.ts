@@ -127,10 +127,10 @@ function prefetching(inner: Store, maxShare: number, { infos, counters }: LayerC
       entry.asked += cost;
       return fromPool(entry, lot, now);
     },
-    reset(key, signal) {
+    reset(key, signal, scope) {
       // Units claimed before a reset were counted in the state it deletes: they must not be spent after it.
       keys.delete(key);
-      return inner.reset(key, signal);
+      return inner.reset(key, signal, scope);
     },
   };
 }
