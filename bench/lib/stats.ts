@@ -54,6 +54,26 @@ export async function interleaved<T>(rounds: number, contenders: readonly (() =>
   return results;
 }
 
+/**
+ * Latencies in ms of `count` sequential calls of each of `calls`, taking turns call by call (who goes first alternates),
+ * so that load from elsewhere on the machine falls on every contender alike.
+ */
+export async function takingTurns(
+  count: number,
+  calls: readonly ((i: number) => Promise<unknown>)[],
+): Promise<number[][]> {
+  const times: number[][] = calls.map(() => []);
+  for (let i = 0; i < count; i++) {
+    for (let j = 0; j < calls.length; j++) {
+      const index = (i + j) % calls.length;
+      const started = performance.now();
+      await calls[index]!(i);
+      times[index]!.push(performance.now() - started);
+    }
+  }
+  return times;
+}
+
 /** Latencies in ms of `count` sequential calls of `call(i)`. */
 export async function latencies(count: number, call: (i: number) => Promise<unknown>): Promise<number[]> {
   const times: number[] = [];
