@@ -24,15 +24,22 @@ export interface IsolateOptions {
   readonly clock?: () => number;
 }
 
+/** The isolates of one run and the backend operations they caused. */
+export interface StoreRun {
+  isolate(options: IsolateOptions): Isolate;
+  /** Operations so far (a running total: take differences). */
+  operations(): Promise<number>;
+}
+
 /** A backend shared by isolates, and how its operations are counted. */
 export interface SharedStore {
   /** `Upstash REST` or `DynamoDB Local`. */
   readonly name: string;
   /** What `operations` counts: `Redis commands` or `DynamoDB requests`. */
   readonly unit: string;
-  isolate(options: IsolateOptions): Isolate;
-  /** Operations the backend has served so far (a running total: take differences). */
-  operations(): Promise<number>;
+  /** How many runs may go at once and still be counted apart. */
+  readonly parallel: number;
+  run(): StoreRun;
   close(): void;
 }
 
@@ -51,41 +58,50 @@ const limiterOptions = (store: RateLimiterOptions["store"], o: IsolateOptions): 
     o.prefetch,
   );
 
-/** Isolates over the local Upstash bridge; operations are Redis commands (`INFO commandstats`, scripts' included). */
+/**
+ * Isolates over the local Upstash bridge; operations are Redis commands (`INFO commandstats`, scripts' included).
+ * Redis counts for the whole server, so runs go one at a time.
+ */
 export async function upstashShared(backend: UpstashBackend): Promise<SharedStore> {
   const counter = await CommandCounter.connect(backend.redisPort);
-  return {
-    name: "Upstash REST",
-    unit: "Redis commands",
+  const run: StoreRun = {
     isolate(o) {
       const store = upstashStore({ url: backend.url, token: backend.token });
       return { limiter: createRateLimiter(limiterOptions(store, o)), close() {} };
     },
     operations: () => counter.total(),
-    close: () => counter.close(),
   };
+  return { name: "Upstash REST", unit: "Redis commands", parallel: 1, run: () => run, close: () => counter.close() };
 }
 
 /** The table `dynamoDbShared` creates. */
 export const PREFETCH_TABLE = "edgelimit-prefetch-bench";
 
-/** Isolates over DynamoDB Local, each on its own client; operations are read and write requests (failed ones too). */
+/**
+ * Isolates over DynamoDB Local, each on its own client; operations are read and write requests (failed ones
+ * too), counted per run by the clients' middleware, so that several runs can share DynamoDB Local at once.
+ */
 export async function dynamoDbShared(endpoint: string): Promise<SharedStore> {
   const tableName = PREFETCH_TABLE;
   const admin = localClient(endpoint);
   await admin.send(new CreateTableCommand(createTableInput(tableName)));
   admin.destroy();
-  const tally = emptyTally();
   return {
     name: "DynamoDB Local",
     unit: "DynamoDB requests",
-    isolate(o) {
-      const client = localClient(endpoint);
-      countRequests(client, tally);
-      const limiter = createRateLimiter(limiterOptions(dynamoDbStore({ client, tableName }), o));
-      return { limiter, close: () => client.destroy() };
+    parallel: 6,
+    run() {
+      const tally = emptyTally();
+      return {
+        isolate(o) {
+          const client = localClient(endpoint);
+          countRequests(client, tally);
+          const limiter = createRateLimiter(limiterOptions(dynamoDbStore({ client, tableName }), o));
+          return { limiter, close: () => client.destroy() };
+        },
+        operations: async () => tally.reads + tally.writes,
+      };
     },
-    operations: async () => tally.reads + tally.writes,
     close() {},
   };
 }

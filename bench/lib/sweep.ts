@@ -3,7 +3,7 @@
 import { createRateLimiter, type RuleInput } from "../../src/index.ts";
 import { memoryStore } from "../../src/stores/memory.ts";
 import { loadSchedule, nextWindowStart, SimulatedClock } from "./load.ts";
-import type { SharedStore } from "./prefetch.ts";
+import type { SharedStore, StoreRun } from "./prefetch.ts";
 
 /** What one window cost and admitted. */
 export interface WindowResult {
@@ -28,7 +28,7 @@ export interface WindowSpec {
 let serial = 0;
 
 /** Waits until the backend has served nothing new for 20 ms: a claim or give-back still on its way counts too. */
-async function settled(store: SharedStore): Promise<number> {
+async function settled(store: StoreRun): Promise<number> {
   let last = await store.operations();
   for (;;) {
     await new Promise((resolve) => setTimeout(resolve, 20));
@@ -42,7 +42,8 @@ async function settled(store: SharedStore): Promise<number> {
  * Offers `spec.offered` requests over one window (starting at a window boundary, so a fixed window sees them
  * all), one at a time in arrival order, each to its isolate, on a fresh prefix: no state from another run.
  */
-export async function runWindow(store: SharedStore, spec: WindowSpec): Promise<WindowResult> {
+export async function runWindow(shared: SharedStore, spec: WindowSpec): Promise<WindowResult> {
+  const store = shared.run();
   const start = nextWindowStart(Date.now(), spec.windowMs);
   const clock = new SimulatedClock(start);
   const prefix = `pf${Date.now().toString(36)}-${serial++}`;
