@@ -15,6 +15,7 @@ export { type ClientIpOptions, clientIp, type HasHeaders, ipKey, type Platform }
 export { type DeniedBody, type DeniedResponseOptions, deniedBody, deniedResponse } from "./http/responses.ts";
 export { fallbackTo } from "./layers/fallback.ts";
 export type { CircuitBreakerOptions } from "./layers/layer.ts";
+export { type PrefetchOptions, prefetchQuota } from "./layers/prefetch.ts";
 export {
   type AcquireOptions,
   createRateLimiter,

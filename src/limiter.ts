@@ -71,12 +71,12 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const fullKey = (key: string) => named + key;
   const { local } = store as Partial<LocalStore>;
   const probes: LayerContext["probes"] = {};
-  // A remote store runs under its layers, the first outermost; a local one under none.
+  // A remote store runs under its layers, the first outermost, and prefetching outside them; a local one under none.
   const io: Store | undefined = local
     ? undefined
-    : (store as RemoteStore).layers.reduceRight<Store>(
+    : [options.prefetch, ...(store as RemoteStore).layers].reduceRight<Store>(
         (inner, layer) =>
-          layer.wrap(inner, config, { options, clock, counters: stats, infos, infosOf, leases, probes }),
+          layer?.wrap(inner, config, { options, clock, counters: stats, infos, infosOf, leases, probes }) ?? inner,
         store,
       );
 

@@ -16,6 +16,11 @@ export interface Metrics {
   /** The circuit breaker's state now. */
   readonly circuit: CircuitState;
   readonly storeCalls: number;
+  /**
+   * With `prefetch: prefetchQuota()` on a remote store: decisions (limit and peek) answered from units this isolate
+   * had claimed beforehand, with no store call. Absent without prefetching.
+   */
+  readonly prefetched?: number;
   /** Over the last 1024 store calls, in ms; 0 before the first (always, for stores without I/O). */
   readonly storeLatencyMs: LatencySummary;
 }
@@ -31,7 +36,7 @@ export interface LatencySummary {
 export const NO_LATENCY: LatencySummary = /* @__PURE__ */ Object.freeze({ p50: 0, p99: 0, max: 0 });
 
 /** The mutable counters behind `limiter.metrics()`; the limiter and its store's layers count into them. */
-export type Counters = { -readonly [K in Exclude<keyof Metrics, "circuit" | "storeLatencyMs">]: number };
+export type Counters = { -readonly [K in keyof Metrics as Exclude<K, "circuit" | "storeLatencyMs">]: number };
 
 export const newCounters = (): Counters => ({
   allowed: 0,

@@ -62,6 +62,7 @@ export interface LayerOptions {
   readonly circuitBreaker?: CircuitBreakerOptions | false | undefined;
   readonly denyCache?: { maxKeys?: number } | false | undefined;
   readonly onError?: ((error: StoreError) => void) | undefined;
+  readonly prefetch?: Layer | undefined;
 }
 
 /** The layers' settings, validated; they appear in `limiter.config`. */
@@ -74,6 +75,8 @@ export interface LayerSettings {
   readonly denyCacheKeys: number;
   /** The part of each rule's quota the fallback store admits per isolate (stores that do I/O, with a fallback). */
   readonly fallbackShare?: number;
+  /** With `prefetch: prefetchQuota({ maxShare })`: the most one claim takes beyond its cost, as a part of the smallest quota. */
+  readonly prefetchShare?: number;
 }
 
 /** What the limiter hands its store's layers. */

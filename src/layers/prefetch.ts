@@ -1,0 +1,136 @@
+import { describe } from "../describe.ts";
+import type { Store, StoreRequest, StoreResponse } from "../store.ts";
+import type { Layer, LayerContext } from "./layer.ts";
+import { claimSize, sampleRate } from "./prefetch-claim.ts";
+import { held, type KeyEntry, keyEntries, type Lot, takeFrom } from "./prefetch-pool.ts";
+
+export interface PrefetchOptions {
+  /**
+   * The most one claim takes beyond the request's own cost, as a part of the smallest rule quota (a rule's `limit`,
+   * or a bucket's `capacity`): above 0 and at most 1. Default 0.1.
+   */
+  maxShare?: number;
+}
+
+/** Keys whose claimed units and request rate one isolate remembers; the least recently used goes first. */
+const MAX_KEYS = 10_000;
+
+/**
+ * `prefetch: prefetchQuota()`: a request that finds no units held for its key claims its cost plus a few units more
+ * in one store call (charged to every rule, all or nothing), and later requests in this isolate spend those units
+ * with no store call, as long as every rule still allows spending them (docs/prefetch.md). It never admits a request
+ * the exact limiter would refuse; units an isolate holds are unavailable to the others until spent or expired.
+ * A limiter with a concurrency or token-bucket rule, or with a local store (memory), decides every request as it would
+ * without it.
+ * Problems with the options are reported by `createRateLimiter` with every other problem.
+ */
+export function prefetchQuota(options: PrefetchOptions = {}): Layer {
+  const maxShare = options?.maxShare ?? 0.1;
+  const problems: string[] = [];
+  if (!(typeof maxShare === "number" && maxShare > 0 && maxShare <= 1)) {
+    problems.push(
+      `prefetch: prefetchQuota({ maxShare }): expected the part of the smallest quota one claim may take beyond the request's cost, above 0 and at most 1, got ${describe(maxShare)}`,
+    );
+  }
+  return Object.freeze({
+    check(_options, found) {
+      found.push(...problems);
+      return { prefetchShare: maxShare };
+    },
+    wrap: (inner, _settings, context) => prefetching(inner, maxShare, context),
+  } satisfies Layer);
+}
+
+function prefetching(inner: Store, maxShare: number, { infos, counters }: LayerContext): Store {
+  // A lease is taken per request and given back by id: held units cannot stand for one. A token bucket refills on a
+  // clock that restarts whenever it is full, so a store charged for units this isolate never spends can refill
+  // earlier than the exact limiter would, and grant a unit it would refuse: held units are never safe there.
+  if (infos.some((info) => info.algorithm === "concurrency" || info.algorithm === "tokenBucket")) return inner;
+  counters.prefetched = 0;
+  const maxUnits = Math.floor(maxShare * Math.min(...infos.map((info) => info.capacity)));
+  const keys = keyEntries(MAX_KEYS);
+
+  /** A decision from held units: allowed, `remaining` what this isolate still holds (surely there), no store call. */
+  function fromPool(entry: KeyEntry, lot: Lot, now: number): StoreResponse {
+    counters.prefetched!++;
+    const remaining = held(entry);
+    const outcomes = lot.outcomes.map((o) => ({
+      allowed: true,
+      remaining,
+      resetAt: o.resetAt > now ? o.resetAt : now,
+      retryAfterMs: 0,
+    }));
+    return { outcomes, now, requests: 0 };
+  }
+
+  /** Remembers the store's own answer (not a layer's) to a request asked at local time `sentAt`. */
+  function heard(entry: KeyEntry, sentAt: number, response: StoreResponse, extra: number): void {
+    if (response.decision) return;
+    entry.last = response.outcomes;
+    entry.offset = response.now - sentAt;
+    if (extra > 0 && response.outcomes.every((o) => o.allowed)) {
+      entry.lots.push({ units: extra, outcomes: response.outcomes, offset: entry.offset });
+    }
+  }
+
+  async function claim(entry: KeyEntry, request: StoreRequest): Promise<StoreResponse> {
+    const { cost, now, rules } = request;
+    sampleRate(entry, now);
+    const extra = claimSize(entry, rules, cost, now, maxUnits);
+    entry.asked += cost;
+    if (extra === 0) {
+      const response = await inner.apply(request);
+      heard(entry, now, response, 0);
+      return response;
+    }
+    entry.pending += extra;
+    const answer = inner.apply({ ...request, cost: cost + extra });
+    const settled = answer.catch(() => undefined);
+    entry.inflight = settled;
+    let response: StoreResponse;
+    try {
+      response = await answer;
+    } finally {
+      entry.pending = Math.max(0, entry.pending - extra);
+      if (entry.inflight === settled) entry.inflight = undefined;
+    }
+    heard(entry, now, response, extra);
+    const decided = response.decision;
+    const allowed = decided ? decided.allowed : response.outcomes.every((o) => o.allowed);
+    // Denied for cost + extra (by the store or the deny cache), near the limit: the cost alone may still fit.
+    if (allowed || decided?.degraded) return response;
+    const again = await inner.apply(request);
+    heard(entry, now, again, 0);
+    return { ...again, requests: (response.requests ?? 1) + (again.requests ?? 1) };
+  }
+
+  return {
+    ...inner,
+    async apply(request) {
+      const { key, cost, now, rules } = request;
+      // Cost 0 only looks (and stands for a cost above capacity): the store answers it as it is.
+      if (cost === 0) return inner.apply(request);
+      if (!request.consume) {
+        const entry = keys.get(key);
+        const lot = entry && takeFrom(entry, rules, cost, now, false);
+        return lot ? fromPool(entry!, lot, now) : inner.apply(request);
+      }
+      const entry = keys.touch(key, now);
+      let lot = takeFrom(entry, rules, cost, now, true);
+      if (!lot && entry.inflight && entry.pending >= cost) {
+        // A claim in flight brings more than it asked for: count on its units rather than claiming again.
+        entry.pending -= cost;
+        await entry.inflight;
+        lot = takeFrom(entry, rules, cost, now, true);
+      }
+      if (!lot) return claim(entry, request);
+      entry.asked += cost;
+      return fromPool(entry, lot, now);
+    },
+    reset(key, signal) {
+      // Units claimed before a reset were counted in the state it deletes: they must not be spent after it.
+      keys.delete(key);
+      return inner.reset(key, signal);
+    },
+  };
+}
