@@ -13,8 +13,6 @@ export interface WindowResult {
   readonly operationsPerDecision: number;
   /** Decisions the store did not make (denied by `onStoreError: "deny"`). */
   readonly degraded: number;
-  /** Decisions answered from prefetched quota, summed over isolates (`metrics().prefetched`). */
-  readonly prefetched: number;
 }
 
 export interface WindowSpec {
@@ -61,16 +59,11 @@ export async function runWindow(shared: SharedStore, spec: WindowSpec): Promise<
       else if (decision.allowed) admitted++;
     }
     const operations = (await settled(store)) - before;
-    const prefetched = isolates.reduce(
-      (sum, i) => sum + ((i.limiter.metrics() as { prefetched?: number }).prefetched ?? 0),
-      0,
-    );
     return {
       offered: spec.offered,
       admitted,
       operationsPerDecision: spec.offered === 0 ? 0 : operations / spec.offered,
       degraded,
-      prefetched,
     };
   } finally {
     for (const isolate of isolates) isolate.close();

@@ -7,7 +7,7 @@ import { upstashStore } from "../../src/stores/upstash.ts";
 import type { UpstashBackend } from "../../tests/support/upstash-bridge.ts";
 import { ours } from "../lib/dynamodb.ts";
 import { PREFETCH_TABLE } from "../lib/prefetch.ts";
-import { PREFETCH_MISSING, prefetchQuota, withPrefetch } from "../lib/prefetch-option.ts";
+import { withPrefetch } from "../lib/prefetch-option.ts";
 import type { Row, ScenarioOptions, Table } from "../lib/result.ts";
 import { interleaved, summarize } from "../lib/stats.ts";
 import { hotKey, ROW_SPECS, SIZES } from "./dynamodb.ts";
@@ -25,21 +25,19 @@ export async function hotPathTable(backend: UpstashBackend, options: ScenarioOpt
   const tiny = options.mode === "tiny";
   const count = tiny ? 2_000 : 200_000;
   const rule = fixedWindow({ limit: BIG, window: "1h" });
-  const remote = prefetchQuota
-    ? createRateLimiter(
-        withPrefetch({ store: upstashStore({ url: backend.url, token: backend.token }), rules: [rule] }, true),
-      )
-    : undefined;
+  const remote = createRateLimiter(
+    withPrefetch({ store: upstashStore({ url: backend.url, token: backend.token }), rules: [rule] }, true),
+  );
   const rlf = new RateLimiterMemory({ points: BIG, duration: 3600 });
   const local = createRateLimiter({ store: memoryStore(), rules: [rule] });
   const contenders = [
-    ...(remote ? [{ decide: (k: string) => remote.limit(k) }] : []),
+    { decide: (k: string) => remote.limit(k) },
     { decide: (k: string) => rlf.consume(k) },
     { decide: (k: string) => local.limit(k) },
   ];
   const names = ["hot"];
   for (const c of contenders) await throughput(c, names, tiny ? 1_000 : 50_000);
-  const callsBefore = remote?.metrics().storeCalls ?? 0;
+  const callsBefore = remote.metrics().storeCalls;
   const perRound = await interleaved(
     options.rounds,
     contenders.map((c) => () => throughput(c, names, count)),
@@ -51,25 +49,21 @@ export async function hotPathTable(backend: UpstashBackend, options: ScenarioOpt
       label: "decisions/s, one key",
       unit: "decisions/s",
       better: "higher",
-      values: remote ? values : [undefined, ...values],
+      values,
       headline: true,
     },
   ];
-  if (remote) {
-    const metrics = remote.metrics() as { storeCalls: number; prefetched?: number };
-    rows.push({
-      label: "store calls per 1,000 timed decisions",
-      unit: "calls",
-      better: "lower",
-      values: [summarize([(1000 * (metrics.storeCalls - callsBefore)) / decided])],
-    });
-  }
+  rows.push({
+    label: "store calls per 1,000 timed decisions",
+    unit: "calls",
+    better: "lower",
+    values: [summarize([(1000 * (remote.metrics().storeCalls - callsBefore)) / decided])],
+  });
   return {
     caption: "Prefetch: decisions per second served from prefetched quota (one key)",
     columns: HOT_PATH_COLUMNS,
     rows,
     notes: [
-      ...(remote ? [] : [PREFETCH_MISSING]),
       `Fixed window, a limit never reached; sequential \`await limiter.limit("hot")\` (\`consume\` for RLF), ${count.toLocaleString("en")} per round after a warm-up that fills the prefetch pool. edgelimit's Upstash limiter runs over the local bridge on the real clock: the claims that refill its pool are inside the timed loop.`,
     ],
   };
@@ -84,9 +78,8 @@ export async function hotKeyTable(endpoint: string, options: ScenarioOptions): P
     await hotKey(endpoint, PREFETCH_TABLE, make, sizes, figures);
     return figures;
   };
-  const perRound = await interleaved(options.rounds, prefetchQuota ? [run(true), run(false)] : [run(false)]);
+  const perRound = await interleaved(options.rounds, [run(true), run(false)]);
   const rows: Row[] = ROW_SPECS.filter(([field]) => field.startsWith("hot")).map(([field, label, unit]) => {
-    const values = perRound.map((r) => summarize(r.map((f) => f[field]!)));
     return {
       label: label
         .replace("HOTLIMIT", String(sizes.hotLimit))
@@ -95,7 +88,7 @@ export async function hotKeyTable(endpoint: string, options: ScenarioOptions): P
       unit,
       better: field.endsWith("admitted") ? "exact" : "lower",
       ...(field.endsWith("admitted") ? { target: sizes.hotLimit } : {}),
-      values: prefetchQuota ? values : [undefined, ...values],
+      values: perRound.map((r) => summarize(r.map((f) => f[field]!))),
       headline: field.endsWith("admitted"),
     };
   });
@@ -104,7 +97,6 @@ export async function hotKeyTable(endpoint: string, options: ScenarioOptions): P
     columns: ["prefetch on", "prefetch off"],
     rows,
     notes: [
-      ...(prefetchQuota ? [] : [PREFETCH_MISSING]),
       `As in the DynamoDB section: ${sizes.hot.join(" and ")} separate cold instances (own client each), one decision each at the same moment on one new key, fixed window ${sizes.hotLimit} per hour, deny cache off, the limiter's default 1 s budget; prefetch on adds \`prefetch: prefetchQuota()\`.`,
     ],
   };

@@ -6,7 +6,6 @@ import { startDynamoDbLocal } from "../../tests/support/dynamodb-local.ts";
 import { startUpstashBackend } from "../../tests/support/upstash-bridge.ts";
 import { offeredAt } from "../lib/load.ts";
 import { dynamoDbShared, type SharedStore, upstashShared } from "../lib/prefetch.ts";
-import { PREFETCH_MISSING, prefetchQuota } from "../lib/prefetch-option.ts";
 import type { Chart, LineChart, Row, ScenarioOptions, ScenarioResult, Table } from "../lib/result.ts";
 import { exact } from "../lib/stats.ts";
 import { exactCount, runWindow, type WindowResult } from "../lib/sweep.ts";
@@ -41,14 +40,14 @@ const plural = (n: number) => `${n} isolate${n === 1 ? "" : "s"}`;
 const at = (isolates: number, load: number) => `${plural(isolates)}, ${load} % load`;
 
 /**
- * Every window of one store: per rule, isolate count and load, prefetch on (when there is one) and off. Each
+ * Every window of one store: per rule, isolate count and load, prefetch on and off. Each
  * run is sequential in itself (one decision at a time on its own clock); up to `store.parallel` runs at once.
  */
 async function sweep(store: SharedStore, sizes: Sizes, rules: readonly RuleSpec[]) {
   const specs = rules.flatMap(({ name, rule }) =>
     sizes.isolates.flatMap((isolates) =>
       LOADS.flatMap((load) =>
-        (prefetchQuota ? [true, false] : [false])
+        [true, false]
           .filter((prefetch) => prefetch || !store.name.startsWith("DynamoDB") || !sizes.offSkip.includes(isolates))
           .map((prefetch) => ({
             id: `${name}|${isolates}|${load}|${prefetch}`,
@@ -142,7 +141,6 @@ function lines(sweep: StoreSweep, rule: RuleSpec, sizes: Sizes, figure: (r: Wind
 /** Runs the prefetch scenario: its own redis-server and bridge, then its own DynamoDB Local. */
 export async function runPrefetch(options: ScenarioOptions): Promise<ScenarioResult> {
   const started = performance.now();
-  if (!prefetchQuota) process.stderr.write(`\n[bench] prefetch: ${PREFETCH_MISSING}\n`);
   const sizes = SIZES[options.mode];
   const rules = rulesOf(sizes);
   const exacts = new Map<string, number>();
@@ -183,7 +181,6 @@ export async function runPrefetch(options: ScenarioOptions): Promise<ScenarioRes
   sweepTables[0] = {
     ...sweepTables[0]!,
     notes: [
-      ...(prefetchQuota ? [] : [PREFETCH_MISSING]),
       `One hot key, rules \`fixedWindow\` ${sizes.limit}/min and \`gcra\` ${sizes.limit}/min burst ${sizes.burst}; the load (${LOADS.join(", ")} % of the limit) is spread evenly over one window that starts on a window boundary, dealt round-robin to the isolates (each its own limiter and store client on the one backend), one decision at a time on a simulated clock (the limiters' \`clock\` option): a minute of traffic takes only as long as its store calls. One run per figure (counts, not timings), a fresh key prefix per run.`,
       'Defaults otherwise (deny cache on), `timeout: 10_000`, `onStoreError: "deny"`; prefetch on is `prefetch: prefetchQuota()` (share 0.1). Operations per decision = backend operations over the window (Redis commands by `INFO commandstats` deltas; DynamoDB read and write requests, failed ones too) ÷ offered decisions, counted until the backend is idle.',
       `"Exact is" = what the exact limiter admits on the same arrivals (one memory store shared by all isolates): min(offered, limit) for the fixed window. Decisions degraded by a store error in the whole sweep: ${degraded}.`,
