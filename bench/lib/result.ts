@@ -53,6 +53,8 @@ export interface LineChart {
   readonly xLabel: string;
   readonly x: readonly number[];
   readonly panels: readonly { readonly title: string; readonly lines: readonly Line[] }[];
+  /** Where the y axis starts, lowered to show every value; 0 when absent. */
+  readonly yMin?: number;
   /** A horizontal line to read the figures against, e.g. a target. */
   readonly reference?: { readonly value: number; readonly label: string };
 }
