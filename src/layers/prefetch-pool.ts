@@ -40,7 +40,7 @@ export function spendable(rules: readonly Rule[], lot: Lot, units: number, now: 
   const at = now + lot.offset;
   for (let i = 0; i < rules.length; i++) {
     const rule = rules[i]!;
-    const { resetAt, remaining } = lot.outcomes[i]!;
+    const { resetAt } = lot.outcomes[i]!;
     if (rule.algorithm === "fixedWindow") {
       if (at >= resetAt) return false;
     } else if (rule.algorithm === "slidingWindow") {

@@ -2,13 +2,13 @@ import { expect } from "vitest";
 import {
   createRateLimiter,
   type Decision,
+  prefetchQuota,
   type RateLimiter,
   type RateLimiterOptions,
   type RuleInput,
-  prefetchQuota,
 } from "../../src/index.ts";
-import type { RemoteStore } from "../../src/store-entry.ts";
 import { storagePrefix } from "../../src/storage-key.ts";
+import type { RemoteStore } from "../../src/store-entry.ts";
 import { memoryStore } from "../../src/stores/memory.ts";
 import { remoteMemory } from "../fuzz/trace.ts";
 
