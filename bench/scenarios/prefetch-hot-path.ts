@@ -90,7 +90,6 @@ export async function hotKeyTable(endpoint: string, options: ScenarioOptions): P
       better: field.endsWith("admitted") ? "exact" : "lower",
       ...(field.endsWith("admitted") ? { target: sizes.hotLimit } : {}),
       values: perRound.map((r) => summarize(r.map((f) => f[field]!))),
-      headline: field.endsWith("admitted"),
     };
   });
   return {
