@@ -139,7 +139,7 @@ function lines(sweep: StoreSweep, rule: RuleSpec, sizes: Sizes, figure: (r: Wind
   return all.filter((line) => line.values.some((v) => v !== undefined));
 }
 
-/** Runs the prefetch scenario: its own redis-server and bridge, then its own DynamoDB Local. */
+/** Runs the prefetch scenario on its own redis-server with the bridge and its own DynamoDB Local, both at once. */
 export async function runPrefetch(options: ScenarioOptions): Promise<ScenarioResult> {
   const started = performance.now();
   const sizes = SIZES[options.mode];
@@ -189,6 +189,7 @@ export async function runPrefetch(options: ScenarioOptions): Promise<ScenarioRes
             `Prefetch off runs at ${sizes.offIsolates.join(", ")} isolates only (— elsewhere), to keep \`npm run bench\` within about 4 minutes: off, every decision is a store call (the deny cache aside) whatever the isolate count. Measured once at 1, 8 and 64 isolates: 8 and 64 within 0.05 per decision of each other on both backends; 1 isolate the same for fixedWindow but cheaper for gcra: 1.73 Redis commands at 300 % load (8 isolates: 2.37), as one isolate's deny cache answers more of the denials, and on DynamoDB 1 request per decision at every load (8 isolates: 1.37 to 2), since with more isolates each one's cached item is stale after another's write, so its conditional write fails once.`,
           ]
         : []),
+      'In every prefetch table the ratio is prefetch on ÷ prefetch off, and on admissions "edgelimit closer" means prefetch on, "peer closer" prefetch off.',
       `"Exact is" = what the exact limiter admits on the same arrivals (one memory store shared by all isolates): min(offered, limit) for the fixed window. Decisions degraded by a store error in the whole sweep: ${degraded}.`,
     ],
   };
