@@ -8,7 +8,7 @@ const PANEL_W = 370;
 const PANEL_H = 250;
 const PAD = { left: 52, right: 22, top: 26, bottom: 40 };
 const COLUMNS = 2;
-/** Legend entries per row: a series' on and off lines side by side. */
+/** Legend columns: a row per color, its solid line left and its dashed line right. */
 const LEGEND_COLUMNS = 2;
 
 /** The smallest of 1, 2, 2.5, 5 × 10^k that is ≥ `value` (a round step for an axis). */
@@ -62,10 +62,12 @@ function panel(chart: LineChart, index: number, axis: ReturnType<typeof yAxis>):
     `<text x="${ox + PAD.left + plotW / 2}" y="${oy + PANEL_H - 6}" font-size="11" text-anchor="middle">${escapeXml(chart.xLabel)}</text>`,
   );
   if (chart.reference) {
-    const y = fixed(py(chart.reference.value));
+    const y = py(chart.reference.value);
+    // Below the line when it runs near the top, where the panel title is.
+    const labelY = y - oy - PAD.top < 16 ? y + 12 : y - 4;
     parts.push(
-      `<line x1="${ox + PAD.left}" x2="${ox + PAD.left + plotW}" y1="${y}" y2="${y}" stroke="#dc2626" stroke-dasharray="2 3"/>`,
-      `<text x="${ox + PAD.left + plotW}" y="${Number(y) - 4}" font-size="10" fill="#dc2626" text-anchor="end">${escapeXml(chart.reference.label)}</text>`,
+      `<line x1="${ox + PAD.left}" x2="${ox + PAD.left + plotW}" y1="${fixed(y)}" y2="${fixed(y)}" stroke="#dc2626" stroke-dasharray="2 3"/>`,
+      `<text x="${ox + PAD.left + plotW}" y="${fixed(labelY)}" font-size="10" fill="#dc2626" text-anchor="end">${escapeXml(chart.reference.label)}</text>`,
     );
   }
   for (const line of lines) {
@@ -93,14 +95,14 @@ export function renderLineChart(chart: LineChart): string {
   const reference = chart.reference === undefined ? [] : [chart.reference.value];
   const axis = yAxis([...values, ...reference], chart.yMin);
   const legend = chart.panels[0]?.lines ?? [];
-  const legendRows = Math.ceil(legend.length / LEGEND_COLUMNS);
+  const legendRows = Math.max(0, ...legend.map((line) => line.color + 1));
   const top = 30 + legendRows * 18 + 6;
   const rows = Math.ceil(chart.panels.length / COLUMNS);
   const width = Math.max(PANEL_W * Math.min(COLUMNS, chart.panels.length), 20 + LEGEND_COLUMNS * 245);
   const height = top + rows * PANEL_H + 6;
-  const parts = legend.map((line, i) => {
-    const x = 10 + (i % LEGEND_COLUMNS) * 245;
-    const y = 34 + Math.floor(i / LEGEND_COLUMNS) * 18;
+  const parts = legend.map((line) => {
+    const x = 10 + (line.dashed ? 1 : 0) * 245;
+    const y = 34 + line.color * 18;
     const dash = line.dashed ? ` stroke-dasharray="6 4"` : "";
     return [
       `<line x1="${x}" x2="${x + 26}" y1="${y + 6}" y2="${y + 6}" stroke="${PALETTE[line.color % PALETTE.length]}" stroke-width="2"${dash}/>`,

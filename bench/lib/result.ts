@@ -38,7 +38,7 @@ export interface Chart {
 export interface Line {
   readonly label: string;
   readonly values: readonly (number | undefined)[];
-  /** Index into the chart palette; lines of one series share it across panels. */
+  /** Index into the chart palette and legend row; lines of one series share it across panels. */
   readonly color: number;
   readonly dashed?: boolean;
 }

@@ -195,8 +195,8 @@ export async function runPrefetch(options: ScenarioOptions): Promise<ScenarioRes
   };
   const charts: (Chart | LineChart)[] = sweeps.map((s) => ({
     file: `prefetch-${s.store.startsWith("Upstash") ? "upstash" : "dynamodb"}-operations`,
-    title: `${s.store}: ${s.unit === "commands" ? "Redis commands" : "DynamoDB requests"} per decision, one hot key`,
-    unit: `${s.unit} per decision`,
+    title: `${s.store}, one hot key`,
+    unit: `${s.unit === "commands" ? "Redis commands" : "DynamoDB requests"} per decision`,
     xLabel: "offered load, % of the limit",
     x: LOADS,
     panels: rules.map((r) => ({ title: r.name, lines: lines(s, r, sizes, (w) => w.operationsPerDecision) })),
