@@ -2,9 +2,10 @@
 // each on its own client with a middleware that counts requests and consumed capacity.
 import { CreateTableCommand, DynamoDB, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { RateLimiterDynamo, RateLimiterRes } from "rate-limiter-flexible";
-import { createRateLimiter, fixedWindow } from "../../src/index.ts";
+import { createRateLimiter, fixedWindow, type RateLimiterOptions } from "../../src/index.ts";
 import { createTableInput, dynamoDbStore } from "../../src/stores/dynamodb.ts";
 import { LOCAL_CREDENTIALS, LOCAL_REGION, localClient } from "../../tests/support/dynamodb-local.ts";
+import { withPrefetch } from "./prefetch-option.ts";
 
 /** Requests and capacity one client has sent, by kind. */
 export interface Tally {
@@ -69,6 +70,7 @@ export async function createTables(endpoint: string): Promise<{ ours: string; th
 /**
  * edgelimit on its own client (one isolate); deny cache off, so every decision reaches the store. `defaults`:
  * the limiter's own time budget (1 s) instead of 10 s, as an application that sets nothing would run it.
+ * `prefetch`: with `prefetchQuota()` (the prefetch bench's hot key).
  */
 export function ours(
   endpoint: string,
@@ -76,16 +78,18 @@ export function ours(
   limit: number,
   tally: Tally,
   defaults = false,
+  prefetch = false,
 ): { decide: Decide; close(): void } {
   const client = localClient(endpoint);
   countRequests(client, tally);
-  const limiter = createRateLimiter({
+  const options: RateLimiterOptions = {
     store: dynamoDbStore({ client, tableName: table }),
     rules: [fixedWindow({ limit, window: "1h" })],
     denyCache: false,
     onStoreError: "deny",
     ...(defaults ? {} : { timeout: 10_000 }),
-  });
+  };
+  const limiter = createRateLimiter(withPrefetch(options, prefetch));
   return {
     async decide(key) {
       const decision = await limiter.limit(key);

@@ -34,11 +34,36 @@ export interface Chart {
   readonly groups: readonly { readonly label: string; readonly values: readonly (number | undefined)[] }[];
 }
 
+/** One line of a line chart: a figure at each x of the chart (`undefined` where it was not measured). */
+export interface Line {
+  readonly label: string;
+  readonly values: readonly (number | undefined)[];
+  /** Index into the chart palette and legend row; lines of one series share it across panels. */
+  readonly color: number;
+  readonly dashed?: boolean;
+}
+
+/** Line charts side by side (panels) sharing one x axis, one y unit and one legend (the first panel's lines). */
+export interface LineChart {
+  /** File name under bench/results/, without `.svg`. */
+  readonly file: string;
+  readonly title: string;
+  /** Unit of the y axis. */
+  readonly unit: string;
+  readonly xLabel: string;
+  readonly x: readonly number[];
+  readonly panels: readonly { readonly title: string; readonly lines: readonly Line[] }[];
+  /** Where the y axis starts, lowered to show every value; 0 when absent. */
+  readonly yMin?: number;
+  /** A horizontal line to read the figures against, e.g. a target. */
+  readonly reference?: { readonly value: number; readonly label: string };
+}
+
 export interface ScenarioResult {
   readonly name: string;
   readonly title: string;
   readonly tables: readonly Table[];
-  readonly charts: readonly Chart[];
+  readonly charts: readonly (Chart | LineChart)[];
   /** Versions of the peers and backends measured, e.g. `{ "rate-limiter-flexible": "11.4.0" }`. */
   readonly versions: Readonly<Record<string, string>>;
   /** Wall time the scenario took, ms. */

@@ -1,5 +1,6 @@
 // Hand-written SVG charts: grouped horizontal bars, system sans-serif font, no external resources.
-import type { Chart } from "./result.ts";
+import { renderLineChart } from "./line-chart.ts";
+import type { Chart, LineChart } from "./result.ts";
 
 const COLORS = ["#1f6feb", "#d97706", "#6b7280", "#059669"];
 const WIDTH = 760;
@@ -8,7 +9,7 @@ const BAR = 14;
 const GAP = 4;
 const GROUP_GAP = 14;
 
-const escapeXml = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+export const escapeXml = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
 /** Short human form of a figure: 3 significant digits, thousands grouped. */
 export function formatNumber(value: number): string {
@@ -36,8 +37,9 @@ function wrap(label: string): string[] {
   return [...lines, line];
 }
 
-/** The chart as a standalone SVG document. */
-export function renderChart(chart: Chart): string {
+/** The chart as a standalone SVG document (a line chart when it has panels). */
+export function renderChart(chart: Chart | LineChart): string {
+  if ("panels" in chart) return renderLineChart(chart);
   const max = Math.max(...chart.groups.flatMap((g) => g.values.filter((v): v is number => v !== undefined)), 0);
   const plot = WIDTH - LABEL_WIDTH - 90;
   const parts: string[] = [];

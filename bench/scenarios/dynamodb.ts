@@ -6,7 +6,7 @@ import { interleaved, latencies, percentile, summarize } from "../lib/stats.ts";
 import { packageVersion } from "../lib/system.ts";
 
 /** Full mode: limit 50, 200 racers, 50 contending instances; tiny mode (smoke test) a tenth of each. */
-const SIZES = {
+export const SIZES = {
   full: { limit: 50, racers: 200, calls: 200, callers: 50, each: 4, hot: [100, 200], hotLimit: 20 },
   tiny: { limit: 5, racers: 20, calls: 10, callers: 5, each: 2, hot: [10, 20], hotLimit: 2 },
 };
@@ -75,7 +75,13 @@ async function round(endpoint: string, table: string, make: Make, sizes: Sizes) 
  * the same moment on one new key, with the limiter's default 1 s budget. Admitted by the store, decisions that
  * failed (degraded or rejected by an error), and write requests per decision.
  */
-async function hotKey(endpoint: string, table: string, make: Make, sizes: Sizes, figures: Figures) {
+export async function hotKey(
+  endpoint: string,
+  table: string,
+  make: Make,
+  sizes: Pick<Sizes, "hot" | "hotLimit">,
+  figures: Figures,
+): Promise<void> {
   for (const [i, n] of sizes.hot.entries()) {
     const tally = emptyTally();
     const isolates = Array.from({ length: n }, () => make(endpoint, table, sizes.hotLimit, tally, true));
@@ -102,7 +108,7 @@ async function hotKey(endpoint: string, table: string, make: Make, sizes: Sizes,
   }
 }
 
-const ROW_SPECS: readonly [field: string, label: string, unit: string, headline?: boolean][] = [
+export const ROW_SPECS: readonly [field: string, label: string, unit: string, headline?: boolean][] = [
   ["allowed.writes", "write requests per allowed decision, uncontended", "requests", true],
   ["allowed.reads", "read requests per allowed decision, uncontended", "requests"],
   ["allowed.failed", "failed conditional writes per allowed decision, uncontended", "requests"],

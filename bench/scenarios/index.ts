@@ -4,6 +4,7 @@ import { runBundle } from "./bundle.ts";
 import { runDurableObjects } from "./durable-objects.ts";
 import { runDynamoDb } from "./dynamodb.ts";
 import { runMemory } from "./memory.ts";
+import { runPrefetch } from "./prefetch.ts";
 import { runScale } from "./scale.ts";
 import { runUpstash } from "./upstash.ts";
 
@@ -15,4 +16,5 @@ export const SCENARIOS: Readonly<Record<string, (options: ScenarioOptions) => Pr
   "durable-objects": runDurableObjects,
   bundle: runBundle,
   scale: runScale,
+  prefetch: runPrefetch,
 };

@@ -26,8 +26,13 @@ function checkShape(result: ScenarioResult): void {
     }
   }
   for (const chart of result.charts) {
-    expect(chart.groups.length).toBeGreaterThan(0);
-    for (const group of chart.groups) expect(group.values.length).toBe(chart.series.length);
+    if ("panels" in chart) {
+      expect(chart.panels.length).toBeGreaterThan(0);
+      for (const line of chart.panels.flatMap((p) => p.lines)) expect(line.values.length).toBe(chart.x.length);
+    } else {
+      expect(chart.groups.length).toBeGreaterThan(0);
+      for (const group of chart.groups) expect(group.values.length).toBe(chart.series.length);
+    }
     const svg = renderChart(chart);
     expect(svg).toMatch(/^<svg [^>]*font-family="sans-serif"/);
     expect(svg).not.toMatch(/https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
