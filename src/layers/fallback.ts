@@ -38,13 +38,15 @@ function fallbackAnswer(
   share: number,
   context: LayerContext,
 ): (request: StoreRequest) => Promise<Decision> {
-  let scaled: { rules: readonly Rule[]; infos: readonly RuleInfo[]; capacity: number } | undefined;
+  let scaled:
+    | { from: readonly Rule[]; rules: readonly Rule[]; infos: readonly RuleInfo[]; capacity: number }
+    | undefined;
   return async (request) => {
-    // The limiter hands the same rules with every request: scale them once.
-    if (!scaled) {
+    // The limiter hands the same rules with every request but those with a call's own quotas (`limits`): scale once.
+    if (scaled?.from !== request.rules) {
       const rules = request.rules.map((rule) => shareOf(rule, share));
       const infos = context.infosOf(rules);
-      scaled = { rules, infos, capacity: Math.min(...infos.map((info) => info.capacity)) };
+      scaled = { from: request.rules, rules, infos, capacity: Math.min(...infos.map((info) => info.capacity)) };
     }
     const { rules, infos, capacity } = scaled;
     const asked = request.asked ?? request.cost;

@@ -23,8 +23,11 @@ export interface RemoteStore extends Store {
 export interface Layer {
   /** Checks this layer's options, pushing each problem; returns its settings, which `limiter.config` shows. */
   check?(options: LayerOptions, problems: string[]): Partial<LayerSettings>;
-  /** Wraps `inner`; returns `inner` itself when the settings turn this layer off. */
-  wrap(inner: Store, settings: LayerSettings, context: LayerContext): Store;
+  /**
+   * Wraps `inner`; returns `inner` itself when the settings turn this layer off. `settings.rules` are the limiter's
+   * own (`limiter.config.rules`): a request with another rules array carries a call's own quotas (`limits`).
+   */
+  wrap(inner: Store, settings: LayerSettings & { readonly rules: readonly Rule[] }, context: LayerContext): Store;
 }
 
 /** What the limiter answers when its store fails or runs out of time. */
