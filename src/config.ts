@@ -113,14 +113,6 @@ export function validateOptions(options: RateLimiterOptions): RateLimiterConfig 
   if (!fallback && !["allow", "deny", "throw"].includes(policy as string)) {
     problems.push(`onStoreError: expected "allow", "deny", "throw" or fallbackTo(store), got ${describe(policy)}`);
   }
-  for (const rule of rules) {
-    const algorithms = fallback?.fallback?.algorithms;
-    if (algorithms && !algorithms.includes(rule.algorithm)) {
-      problems.push(
-        `onStoreError: fallbackTo(store): the ${fallback!.fallback.name} store does not support ${rule.algorithm}`,
-      );
-    }
-  }
   const timeoutMs = parseDuration(options?.timeout ?? 1000);
   if (typeof timeoutMs === "string") problems.push(`timeout: ${timeoutMs}`);
   else if (timeoutMs < 1) problems.push("timeout: must be at least 1ms");

@@ -54,7 +54,10 @@ export interface RateLimiter {
 }
 
 /** A store request before its key and signal, as the limiter builds it; `infos` with a call's own quotas. */
-export type Asked = Omit<StoreRequest, "key" | "signal"> & { readonly asked: number; readonly infos?: readonly RuleInfo[] };
+export type Asked = Omit<StoreRequest, "key" | "signal"> & {
+  readonly asked: number;
+  readonly infos?: readonly RuleInfo[];
+};
 
 /** Creates a rate limiter. Throws a `ConfigError` listing every problem of the options. */
 export function createRateLimiter(options: RateLimiterOptions): RateLimiter {

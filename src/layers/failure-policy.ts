@@ -16,7 +16,7 @@ export const failurePolicy: Layer = {
     const policy = options.onStoreError;
     // Anything but fallbackTo()'s policy is reported by createRateLimiter's own check of onStoreError.
     if (typeof policy !== "object" || !policy?.problems) return {};
-    problems.push(...policy.problems);
+    problems.push(...policy.problems(options.rules ?? []));
     return { fallbackShare: policy.share };
   },
   wrap(inner, _settings, context) {

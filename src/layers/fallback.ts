@@ -1,5 +1,7 @@
 import { combine, type Decision, type RuleInfo, tooLarge } from "../decision.ts";
 import { describe } from "../describe.ts";
+import { ALGORITHMS } from "../rules/algorithm-list.ts";
+import type { RuleInput } from "../rules/input.ts";
 import type { Rule } from "../rules/types.ts";
 import type { Store, StoreRequest } from "../store.ts";
 import type { FallbackPolicy, LayerContext } from "./layer.ts";
@@ -20,10 +22,17 @@ export function fallbackTo(store: Store, options: { share?: number } = {}): Fall
       `onStoreError: fallbackTo(store, { share }): expected the part of each quota the fallback admits per isolate, above 0 and at most 1, got ${describe(share)}`,
     );
   }
+  const supported = store?.algorithms;
   return Object.freeze({
     fallback: store,
     share,
-    problems,
+    problems: (rules: readonly RuleInput[]) => [
+      ...problems,
+      // Rules the limiter reports as bad on their own (not a rule, an unknown algorithm) are not reported again.
+      ...(Array.isArray(rules) ? rules : [])
+        .filter((rule) => supported && ALGORITHMS.includes(rule?.algorithm) && !supported.includes(rule.algorithm))
+        .map((rule) => `onStoreError: fallbackTo(store): the ${store.name} store does not support ${rule.algorithm}`),
+    ],
     answerWith: (context: LayerContext) => fallbackAnswer(store, share, context),
   });
 }

@@ -3,6 +3,7 @@ import type { Duration } from "../duration.ts";
 import type { StoreError } from "../errors.ts";
 import type { LeaseCodec } from "../leases.ts";
 import type { CircuitState, Counters, LatencySummary } from "../metrics.ts";
+import type { RuleInput } from "../rules/input.ts";
 import type { Rule } from "../rules/types.ts";
 import type { LocalStore, Store, StoreRequest } from "../store.ts";
 
@@ -46,8 +47,12 @@ export interface FallbackPolicy {
    * (`limit`, `burst`, `capacity`, `refillRate`) is multiplied by it and rounded down, to at least 1.
    */
   readonly share: number;
-  /** What is wrong with the arguments given to `fallbackTo`; `createRateLimiter` reports them with the rest. */
-  readonly problems: readonly string[];
+  /**
+   * What is wrong with the arguments given to `fallbackTo`, and with the limiter's rules for the fallback store (an
+   * algorithm it does not support); `createRateLimiter` reports them with the rest. Here rather than in the limiter's
+   * own checks, so that a Worker without a fallback bundles none of it.
+   */
+  problems(rules: readonly RuleInput[]): readonly string[];
   /** How the failure policy answers a request with the fallback store. */
   answerWith(context: LayerContext): (request: StoreRequest) => Promise<Decision>;
 }
@@ -66,6 +71,7 @@ export interface LayerOptions {
   readonly denyCache?: { maxKeys?: number } | false | undefined;
   readonly onError?: ((error: StoreError) => void) | undefined;
   readonly prefetch?: Layer | undefined;
+  readonly rules?: readonly RuleInput[] | undefined;
 }
 
 /** The layers' settings, validated; they appear in `limiter.config`. */

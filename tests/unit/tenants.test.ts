@@ -7,6 +7,7 @@ import {
   fallbackTo,
   fixedWindow,
   gcra,
+  prefetchQuota,
   type RuleInput,
   slidingWindow,
   tenantLimits,
@@ -54,9 +55,13 @@ describe("limits: what a call may pass, each problem said exactly", () => {
     expect(await problemsOf(() => limiter.limit("k", cots))).toEqual(['options: unknown "cots"; use cost, limits']);
     expect(await problemsOf(() => limiter.peek("k", cots))).toEqual(['options: unknown "cots"; use cost, limits']);
     expect(await problemsOf(() => remote.limit("k", cots))).toEqual(['options: unknown "cots"; use cost, limits']);
+    // acquire() takes timeout and signal itself; what it passes on is checked as limit()'s options are.
     expect(await problemsOf(() => limiter.acquire("k", { cost: 1, timout: 5 } as never))).toEqual([
-      'options: unknown "timout"; use cost, limits, timeout, signal',
+      'options: unknown "timout"; use cost, limits',
     ]);
+    expect((await limiter.acquire("k", { cost: 1, timeout: 5, signal: new AbortController().signal })).allowed).toBe(
+      true,
+    );
     expect(await problemsOf(() => limiter.limit("k", { limits: {}, extra: undefined } as never))).toEqual([
       'options: unknown "extra"; use cost, limits',
     ]);
@@ -110,6 +115,47 @@ describe("limits: what a call may pass, each problem said exactly", () => {
   });
 });
 
+describe("without tenants: tenantLimits(), limits is an unknown option like any other", () => {
+  const rules = [fixedWindow({ limit: 5, window: "1m", name: "r" })];
+  const limiters = {
+    memory: createRateLimiter({ store: memoryStore(), rules }),
+    remote: createRateLimiter({ store: remoteMemory(), rules }),
+  };
+  for (const [name, limiter] of Object.entries(limiters)) {
+    it(`${name}: limits and misspelt options reject, naming cost; cost, timeout and signal pass`, async () => {
+      for (const call of [
+        () => limiter.limit("k", { limits: { r: 50 } }),
+        () => limiter.peek("k", { limits: { r: 50 } }),
+        () => limiter.acquire("k", { limits: { r: 50 }, timeout: 10 }),
+        () => limiter.limit("k", { limits: undefined } as never),
+      ]) {
+        expect(await problemsOf(call)).toEqual(['options: unknown "limits"; use cost']);
+      }
+      expect(await problemsOf(() => limiter.limit("k", { cots: 2 } as never))).toEqual([
+        'options: unknown "cots"; use cost',
+      ]);
+      expect(await problemsOf(() => limiter.acquire("k", { timout: 2 } as never))).toEqual([
+        'options: unknown "timout"; use cost',
+      ]);
+      expect((await limiter.limit("k", { cost: 2 })).remaining).toBe(3);
+      expect((await limiter.peek("k", {})).remaining).toBe(3);
+      expect((await limiter.limit("k")).remaining).toBe(2);
+      const waited = await limiter.acquire("k", { cost: 1, timeout: 10, signal: new AbortController().signal });
+      expect(waited.remaining).toBe(1);
+    });
+  }
+
+  it("tenants must be tenantLimits(): anything else is a ConfigError at construction", () => {
+    let problems: readonly string[] = [];
+    try {
+      createRateLimiter({ store: memoryStore(), rules, tenants: true as never });
+    } catch (error) {
+      if (error instanceof ConfigError) problems = error.problems;
+    }
+    expect(problems).toEqual(["tenants: expected a function, got true"]);
+  });
+});
+
 describe("limits: dependent numbers", () => {
   it("a rule named after an Object.prototype member keeps its quota when a call does not name it", async () => {
     const limiter = local([fixedWindow({ limit: 2, window: "1m", name: "toString" })]);
@@ -149,6 +195,8 @@ describe("limits: layers and HTTP report the call's quota", () => {
     await limiter.limit("k", { cost: 2 });
     expect((await limiter.limit("k")).reason).toBe("limited");
     expect((await limiter.limit("k")).reason).toBe("cached");
+    // limits that name no rule leave the call an ordinary one, which the cache answers.
+    expect((await limiter.limit("k", { limits: {} })).reason).toBe("cached");
     const higher = await limiter.limit("k", { limits: { r: 5 } });
     expect([higher.allowed, higher.reason, higher.limit, higher.remaining]).toEqual([true, "allowed", 5, 2]);
     // A denial under the call's quota is not kept for calls under the rule's own.
@@ -181,6 +229,29 @@ describe("limits: layers and HTTP report the call's quota", () => {
     for (let i = 0; i < 4; i++) admitted.push((await fallback.limit("k", { limits: { r: 3 } })).allowed);
     expect(admitted).toEqual([true, true, true, false]);
     expect((await fallback.peek("k")).limit).toBe(2);
+  });
+
+  it("prefetching never spends held units on a call with limits: it goes to the store, charged there", async () => {
+    let now = 1_000_000;
+    const requests: number[] = [];
+    const limiter = createRateLimiter({
+      store: remoteMemory(),
+      rules: [fixedWindow({ limit: 100, window: "1h", name: "r" })],
+      clock: () => now,
+      prefetch: prefetchQuota({ maxShare: 1 }),
+      onDecision: (event) => requests.push(event.storeRequests),
+      tenants,
+    });
+    await limiter.limit("k");
+    now += 1000;
+    await limiter.limit("k"); // claims 1 + 10: ten units held in this isolate
+    expect((await limiter.limit("k")).remaining).toBe(9);
+    const own = await limiter.limit("k", { cost: 2, limits: { r: 50 } });
+    expect([own.allowed, own.limit, own.remaining]).toEqual([true, 50, 36]);
+    const peeked = await limiter.peek("k", { limits: { r: 50 } });
+    expect([peeked.limit, peeked.remaining]).toEqual([50, 36]);
+    expect((await limiter.limit("k")).remaining).toBe(8);
+    expect(requests).toEqual([1, 1, 0, 1, 1, 0]);
   });
 
   it("headers state the call's quota; the 429 body names the policy", async () => {
