@@ -1,6 +1,19 @@
 import { expect } from "vitest";
-import { concurrency, type Decision, fixedWindow, gcra, type RuleInput, slidingWindow, tokenBucket } from "../index.ts";
-import { type Check, limiterFor, T0 } from "./checks.ts";
+import {
+  concurrency,
+  type Decision,
+  fixedWindow,
+  gcra,
+  type RuleInput,
+  slidingWindow,
+  tenantLimits,
+  tokenBucket,
+} from "../index.ts";
+import { type Check, type CheckContext, limiterFor as plainLimiter, T0 } from "./checks.ts";
+
+/** The suite's limiter with `tenants: tenantLimits()`: the store alone decides, and calls bring their own quotas. */
+const limiterFor = (context: CheckContext, rules: RuleInput[], clock: () => number) =>
+  plainLimiter(context, rules, clock, { tenants: tenantLimits() });
 
 const allowedCount = (decisions: Decision[]) => decisions.filter((d) => d.allowed).length;
 
@@ -13,7 +26,7 @@ const NAMED: Record<string, RuleInput> = {
 };
 
 /** Per-call quotas (`limit(key, { limits })`): the store applies the rules the request carries. */
-export const limitsChecks: readonly Check[] = [
+export const tenantsChecks: readonly Check[] = [
   {
     name: "limits: a per-call quota admits exactly that many, lower or higher than the rule's, for every algorithm",
     async run(context) {
@@ -120,7 +133,7 @@ export const limitsChecks: readonly Check[] = [
 ];
 
 /** The same for concurrency rules (stores that support them). */
-export const limitsConcurrencyChecks: readonly Check[] = [
+export const tenantsConcurrencyChecks: readonly Check[] = [
   {
     name: "limits: concurrency admits the per-call number of leases, and releasing works whatever the quota",
     async run(context) {
