@@ -8,7 +8,8 @@ import { type Metrics, NO_LATENCY, newCounters } from "./metrics.ts";
 import type { Rule } from "./rules/types.ts";
 import { sleep } from "./sleep.ts";
 import { storagePrefix, wellFormed } from "./storage-key.ts";
-import type { LocalStore, Store, StoreRequest, StoreResponse } from "./store.ts";
+import type { LocalStore, Store, StoreResponse } from "./store.ts";
+import type { Asked } from "./tenants.ts";
 
 export interface LimitOptions {
   /** Units this request uses: a whole number ≥ 0 (default 1). `0` only looks. */
@@ -52,12 +53,6 @@ export interface RateLimiter {
   health(): Promise<Health>;
   readonly config: RateLimiterConfig;
 }
-
-/** A store request before its key and signal, as the limiter builds it; `infos` with a call's own quotas. */
-export type Asked = Omit<StoreRequest, "key" | "signal"> & {
-  readonly asked: number;
-  readonly infos?: readonly RuleInfo[];
-};
 
 /** Creates a rate limiter. Throws a `ConfigError` listing every problem of the options. */
 export function createRateLimiter(options: RateLimiterOptions): RateLimiter {

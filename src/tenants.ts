@@ -1,13 +1,22 @@
 import type { RuleInfo } from "./decision.ts";
 import { describe } from "./describe.ts";
 import { ConfigError } from "./errors.ts";
-import type { Asked, LimitOptions } from "./limiter.ts";
 import type { RuleInput } from "./rules/input.ts";
 import type { Rule } from "./rules/types.ts";
 import { normalizeRule } from "./rules/validation.ts";
+import type { StoreRequest } from "./store.ts";
 
-/** How the limiter turns a call's key and options into a store request (`consume`: `limit` rather than `peek`). */
-export type RequestBuilder = (key: string, options: LimitOptions | undefined, consume: boolean) => Asked;
+/** A store request before its key and signal, as the limiter builds it; `infos` with a call's own quotas. */
+export type Asked = Omit<StoreRequest, "key" | "signal"> & {
+  readonly asked: number;
+  readonly infos?: readonly RuleInfo[];
+};
+
+/**
+ * How the limiter turns a call's key and options (`LimitOptions`) into a store request (`consume`: `limit` rather
+ * than `peek`). Not typed with `LimitOptions` itself: this file must not import the limiter, which imports it.
+ */
+export type RequestBuilder = (key: string, options: object | undefined, consume: boolean) => Asked;
 
 /**
  * Made by `tenantLimits()`, taken by `createRateLimiter({ tenants })`: wraps the limiter's own request builder (which
@@ -62,7 +71,7 @@ export function tenantLimits(): TenantLimits {
       for (const name in options) {
         if (!OPTIONS.includes(name)) throw new ConfigError([`options: unknown "${name}"; use ${OPTIONS.join(", ")}`]);
       }
-      const { limits, ...rest } = options ?? {};
+      const { limits, ...rest } = (options ?? {}) as { limits?: unknown };
       const asked = own(key, rest, consume);
       if (limits === undefined) return asked;
       const called = rulesFor(limits);
