@@ -14,6 +14,7 @@ import type { RuleInput } from "./rules/input.ts";
 import type { Rule } from "./rules/types.ts";
 import { normalizeRule } from "./rules/validation.ts";
 import { wellFormed } from "./storage-key.ts";
+import type { TenantLimits } from "./tenants.ts";
 
 export type { FallbackPolicy, StoreErrorPolicy } from "./layers/layer.ts";
 
@@ -50,6 +51,11 @@ export interface RateLimiterOptions extends LayerOptions {
   onDecision?: (event: DecisionEvent) => void;
   /** Called with every store failure before the failure policy applies. Errors it throws are ignored. */
   onError?: (error: StoreError) => void;
+  /**
+   * `tenantLimits()` from `edgelimit`: lets `limit`, `peek` and `acquire` take `limits`, a call's own quotas for
+   * named rules (docs/tenants.md). Without it, `limits` is rejected like any unknown option.
+   */
+  tenants?: TenantLimits;
 }
 
 export interface DecisionEvent {
@@ -107,18 +113,10 @@ export function validateOptions(options: RateLimiterOptions): RateLimiterConfig 
   if (!fallback && !["allow", "deny", "throw"].includes(policy as string)) {
     problems.push(`onStoreError: expected "allow", "deny", "throw" or fallbackTo(store), got ${describe(policy)}`);
   }
-  for (const rule of rules) {
-    const algorithms = fallback?.fallback?.algorithms;
-    if (algorithms && !algorithms.includes(rule.algorithm)) {
-      problems.push(
-        `onStoreError: fallbackTo(store): the ${fallback!.fallback.name} store does not support ${rule.algorithm}`,
-      );
-    }
-  }
   const timeoutMs = parseDuration(options?.timeout ?? 1000);
   if (typeof timeoutMs === "string") problems.push(`timeout: ${timeoutMs}`);
   else if (timeoutMs < 1) problems.push("timeout: must be at least 1ms");
-  for (const hook of ["clock", "onDecision", "onError"] as const) {
+  for (const hook of ["clock", "onDecision", "onError", "tenants"] as const) {
     if (options?.[hook] !== undefined && typeof options[hook] !== "function") {
       problems.push(`${hook}: expected a function, got ${describe(options[hook])}`);
     }

@@ -9,10 +9,18 @@ import type { Rule } from "./rules/types.ts";
 import { sleep } from "./sleep.ts";
 import { storagePrefix, wellFormed } from "./storage-key.ts";
 import type { LocalStore, Store, StoreResponse } from "./store.ts";
+import type { Asked } from "./tenants.ts";
 
 export interface LimitOptions {
   /** Units this request uses: a whole number ≥ 0 (default 1). `0` only looks. */
   cost?: number;
+  /**
+   * This call's quota for the named rules, by rule name: the number `RuleDecision.limit` reports (a token bucket's
+   * `capacity`, every other rule's `limit`), as if the rule had been written with it; its other options stay. Only
+   * with `createRateLimiter({ tenants: tenantLimits() })`; without it, `limits` is rejected like any unknown option.
+   * State is kept by rule name, so usage counts against whichever quota a call brings (docs/tenants.md).
+   */
+  limits?: Readonly<Record<string, number>>;
 }
 
 export interface AcquireOptions extends LimitOptions {
@@ -80,20 +88,29 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
         store,
       );
 
-  function request(key: string, limitOptions: LimitOptions | undefined, consume: boolean) {
+  // With `tenants: tenantLimits()`, a call's `limits` are read there (src/tenants.ts), and only there.
+  const request: typeof ownRequest = options.tenants?.(ownRequest, options.rules, rules, infosOf) ?? ownRequest;
+
+  function ownRequest(key: string, limitOptions: LimitOptions | undefined, consume: boolean): Asked {
     // A lone surrogate becomes U+FFFD in UTF-8, so two such keys would share one name in a remote store.
     if (typeof key !== "string" || key.length === 0 || !wellFormed(key)) {
       const got = describe(key).slice(0, 40);
       throw new ConfigError([`key must be a non-empty string of well-formed Unicode (no lone surrogates), got ${got}`]);
+    }
+    for (const name in limitOptions) {
+      if (name !== "cost") throw new ConfigError([`options: unknown "${name}"; use cost`]);
     }
     const cost = checkCost(limitOptions?.cost);
     const fits = cost <= capacity;
     return { rules, evaluators, cost: fits ? cost : 0, now: clock(), consume: consume && fits, asked: cost };
   }
 
-  function answer(key: string, asked: number, response: StoreResponse): Decision {
-    if (asked > capacity) return tooLarge(infos, response.outcomes, asked, response.now);
-    const decision = combine(infos, response.outcomes, response.now);
+  function answer(key: string, asked: Asked, response: StoreResponse): Decision {
+    // A call's own quotas come with their own infos. Leases do not depend on quotas: the limiter's rules tell them.
+    const at = asked.infos ?? infos;
+    // A cost above capacity was asked as cost 0; one that fits, as itself.
+    if (asked.asked !== asked.cost) return tooLarge(at, response.outcomes, asked.asked, response.now);
+    const decision = combine(at, response.outcomes, response.now);
     if (!leases || !decision.allowed) return decision;
     const taken = leases.taken(rules, response.outcomes, response.now);
     if (taken.length === 0) return decision;
@@ -119,7 +136,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     try {
       const asked = request(key, limitOptions, consume);
       stats.storeCalls++;
-      return Promise.resolve(finish(key, answer(key, asked.asked, local!.apply(prefix, key, asked)), 0, 1));
+      return Promise.resolve(finish(key, answer(key, asked, local!.apply(prefix, key, asked)), 0, 1));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -128,7 +145,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   async function decide(key: string, limitOptions: LimitOptions | undefined, consume: boolean): Promise<Decision> {
     const asked = request(key, limitOptions, consume);
     const response = await io!.apply({ ...asked, key: fullKey(key), signal: undefined });
-    const decision = response.decision ?? answer(key, asked.asked, response);
+    const decision = response.decision ?? answer(key, asked, response);
     return finish(key, decision, response.latencyMs ?? 0, response.requests ?? 1);
   }
 
@@ -137,11 +154,11 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   async function acquire(key: string, acquireOptions: AcquireOptions = {}): Promise<Decision> {
     const waitMs = parseDuration(acquireOptions.timeout ?? 10_000);
     if (typeof waitMs === "string") throw new ConfigError([`acquire: timeout: ${waitMs}`]);
-    const { signal } = acquireOptions;
+    const { signal, timeout, ...given } = acquireOptions;
     const start = clock();
     for (;;) {
       signal?.throwIfAborted();
-      const decision = await decideAny(key, acquireOptions, true);
+      const decision = await decideAny(key, given, true);
       if (decision.allowed || decision.degraded) return decision;
       if (clock() - start + decision.retryAfterMs > waitMs) return decision;
       await sleep(decision.retryAfterMs, signal);

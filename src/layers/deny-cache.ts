@@ -17,7 +17,7 @@ export const denyCache: Layer = {
     }
     return { denyCacheKeys };
   },
-  wrap(inner, { denyCacheKeys }, { counters, infos }) {
+  wrap(inner, { denyCacheKeys, rules }, { counters, infos }) {
     if (denyCacheKeys === 0) return inner;
     const denied = newDenyCache(denyCacheKeys);
     return {
@@ -26,6 +26,12 @@ export const denyCache: Layer = {
         // A cost above capacity is asked as cost 0, which the cache never answers: the store's answer
         // (exceeds-capacity, never) beats a cached retry.
         const { key, cost, now } = request;
+        // A call with its own quotas (`limits`) neither reads nor leaves a denial: one made under other quotas proves
+        // nothing about these, and this call may consume past a cached one (it is forgotten in this isolate).
+        if (request.rules !== rules) {
+          denied.delete(key);
+          return inner.apply(request);
+        }
         const cached = denied.get(key, cost, now, request.rules, request.evaluators);
         if (cached) {
           counters.cacheHits++;

@@ -16,11 +16,11 @@ export const failurePolicy: Layer = {
     const policy = options.onStoreError;
     // Anything but fallbackTo()'s policy is reported by createRateLimiter's own check of onStoreError.
     if (typeof policy !== "object" || !policy?.problems) return {};
-    problems.push(...policy.problems);
+    problems.push(...policy.problems(options.rules ?? []));
     return { fallbackShare: policy.share };
   },
   wrap(inner, _settings, context) {
-    const { options, counters, infos } = context;
+    const { options, counters, infosOf } = context;
     const { onError, onStoreError: policy = "allow" } = options;
     const fallback = typeof policy === "object" ? policy.answerWith(context) : undefined;
     const latencies = latencyWindow();
@@ -43,6 +43,8 @@ export const failurePolicy: Layer = {
             if (onError) quietly(() => onError(error));
           }
           const reason: Reason = timedOut ? "timeout" : "store-error";
+          // As the request's rules say: a call's own quotas (`limits`) are the ones in force.
+          const infos = infosOf(request.rules);
           let decision: Decision;
           // A fallback that fails too allows, as the failure policy of a fallback always has.
           if (fallback) {

@@ -1,5 +1,7 @@
 import { combine, type Decision, type RuleInfo, tooLarge } from "../decision.ts";
 import { describe } from "../describe.ts";
+import { ALGORITHMS } from "../rules/algorithm-list.ts";
+import type { RuleInput } from "../rules/input.ts";
 import type { Rule } from "../rules/types.ts";
 import type { Store, StoreRequest } from "../store.ts";
 import type { FallbackPolicy, LayerContext } from "./layer.ts";
@@ -20,10 +22,17 @@ export function fallbackTo(store: Store, options: { share?: number } = {}): Fall
       `onStoreError: fallbackTo(store, { share }): expected the part of each quota the fallback admits per isolate, above 0 and at most 1, got ${describe(share)}`,
     );
   }
+  const supported = store?.algorithms;
   return Object.freeze({
     fallback: store,
     share,
-    problems,
+    problems: (rules: readonly RuleInput[]) => [
+      ...problems,
+      // Rules the limiter reports as bad on their own (not a rule, an unknown algorithm) are not reported again.
+      ...(Array.isArray(rules) ? rules : [])
+        .filter((rule) => supported && ALGORITHMS.includes(rule?.algorithm) && !supported.includes(rule.algorithm))
+        .map((rule) => `onStoreError: fallbackTo(store): the ${store.name} store does not support ${rule.algorithm}`),
+    ],
     answerWith: (context: LayerContext) => fallbackAnswer(store, share, context),
   });
 }
@@ -38,13 +47,15 @@ function fallbackAnswer(
   share: number,
   context: LayerContext,
 ): (request: StoreRequest) => Promise<Decision> {
-  let scaled: { rules: readonly Rule[]; infos: readonly RuleInfo[]; capacity: number } | undefined;
+  let scaled:
+    | { from: readonly Rule[]; rules: readonly Rule[]; infos: readonly RuleInfo[]; capacity: number }
+    | undefined;
   return async (request) => {
-    // The limiter hands the same rules with every request: scale them once.
-    if (!scaled) {
+    // The limiter hands the same rules with every request but those with a call's own quotas (`limits`): scale once.
+    if (scaled?.from !== request.rules) {
       const rules = request.rules.map((rule) => shareOf(rule, share));
       const infos = context.infosOf(rules);
-      scaled = { rules, infos, capacity: Math.min(...infos.map((info) => info.capacity)) };
+      scaled = { from: request.rules, rules, infos, capacity: Math.min(...infos.map((info) => info.capacity)) };
     }
     const { rules, infos, capacity } = scaled;
     const asked = request.asked ?? request.cost;

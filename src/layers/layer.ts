@@ -3,6 +3,7 @@ import type { Duration } from "../duration.ts";
 import type { StoreError } from "../errors.ts";
 import type { LeaseCodec } from "../leases.ts";
 import type { CircuitState, Counters, LatencySummary } from "../metrics.ts";
+import type { RuleInput } from "../rules/input.ts";
 import type { Rule } from "../rules/types.ts";
 import type { LocalStore, Store, StoreRequest } from "../store.ts";
 
@@ -23,8 +24,11 @@ export interface RemoteStore extends Store {
 export interface Layer {
   /** Checks this layer's options, pushing each problem; returns its settings, which `limiter.config` shows. */
   check?(options: LayerOptions, problems: string[]): Partial<LayerSettings>;
-  /** Wraps `inner`; returns `inner` itself when the settings turn this layer off. */
-  wrap(inner: Store, settings: LayerSettings, context: LayerContext): Store;
+  /**
+   * Wraps `inner`; returns `inner` itself when the settings turn this layer off. `settings.rules` are the limiter's
+   * own (`limiter.config.rules`): a request with another rules array carries a call's own quotas (`limits`).
+   */
+  wrap(inner: Store, settings: LayerSettings & { readonly rules: readonly Rule[] }, context: LayerContext): Store;
 }
 
 /** What the limiter answers when its store fails or runs out of time. */
@@ -43,8 +47,12 @@ export interface FallbackPolicy {
    * (`limit`, `burst`, `capacity`, `refillRate`) is multiplied by it and rounded down, to at least 1.
    */
   readonly share: number;
-  /** What is wrong with the arguments given to `fallbackTo`; `createRateLimiter` reports them with the rest. */
-  readonly problems: readonly string[];
+  /**
+   * What is wrong with the arguments given to `fallbackTo`, and with the limiter's rules for the fallback store (an
+   * algorithm it does not support); `createRateLimiter` reports them with the rest. Here rather than in the limiter's
+   * own checks, so that a Worker without a fallback bundles none of it.
+   */
+  problems(rules: readonly RuleInput[]): readonly string[];
   /** How the failure policy answers a request with the fallback store. */
   answerWith(context: LayerContext): (request: StoreRequest) => Promise<Decision>;
 }
@@ -63,6 +71,7 @@ export interface LayerOptions {
   readonly denyCache?: { maxKeys?: number } | false | undefined;
   readonly onError?: ((error: StoreError) => void) | undefined;
   readonly prefetch?: Layer | undefined;
+  readonly rules?: readonly RuleInput[] | undefined;
 }
 
 /** The layers' settings, validated; they appear in `limiter.config`. */

@@ -1,4 +1,5 @@
 import { describe } from "../describe.ts";
+import type { Rule } from "../rules/types.ts";
 import type { Store, StoreRequest, StoreResponse } from "../store.ts";
 import type { Layer, LayerContext } from "./layer.ts";
 import { claimSize, sampleRate } from "./prefetch-claim.ts";
@@ -37,11 +38,11 @@ export function prefetchQuota(options: PrefetchOptions = {}): Layer {
       found.push(...problems);
       return { prefetchShare: maxShare };
     },
-    wrap: (inner, _settings, context) => prefetching(inner, maxShare, context),
+    wrap: (inner, { rules }, context) => prefetching(inner, rules, maxShare, context),
   } satisfies Layer);
 }
 
-function prefetching(inner: Store, maxShare: number, { infos, counters }: LayerContext): Store {
+function prefetching(inner: Store, own: readonly Rule[], maxShare: number, { infos, counters }: LayerContext): Store {
   // A lease is taken per request and given back by id: held units cannot stand for one. A token bucket refills on a
   // clock that restarts whenever it is full, so a store charged for units this isolate never spends can refill
   // earlier than the exact limiter would, and grant a unit it would refuse: held units are never safe there.
@@ -108,8 +109,9 @@ function prefetching(inner: Store, maxShare: number, { infos, counters }: LayerC
     ...inner,
     async apply(request) {
       const { key, cost, now, rules } = request;
-      // Cost 0 only looks (and stands for a cost above capacity): the store answers it as it is.
-      if (cost === 0) return inner.apply(request);
+      // Cost 0 only looks (and stands for a cost above capacity): the store answers it as it is. Held units were
+      // charged under the limiter's own quotas, so a call with its own (`limits`) goes to the store too.
+      if (cost === 0 || rules !== own) return inner.apply(request);
       if (!request.consume) {
         const entry = keys.get(key);
         const lot = entry && takeFrom(entry, rules, cost, now, false);

@@ -14,9 +14,10 @@ import { timeout } from "./timeout.ts";
 const prefetchOption: Layer = {
   check(options, problems) {
     const { prefetch } = options;
-    if (prefetch === undefined) return {};
     const settings = prefetch?.check?.(options, problems);
-    if (!settings) problems.push(`prefetch: expected prefetchQuota() from "edgelimit", got ${describe(prefetch)}`);
+    if (!settings && prefetch !== undefined) {
+      problems.push(`prefetch: expected prefetchQuota() from "edgelimit", got ${describe(prefetch)}`);
+    }
     return settings ?? {};
   },
   wrap: (inner) => inner,

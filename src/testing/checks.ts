@@ -4,6 +4,7 @@ import {
   type Decision,
   fixedWindow,
   gcra,
+  type RateLimiterOptions,
   type RuleInput,
   slidingWindow,
   tokenBucket,
@@ -49,9 +50,15 @@ const RULE_SETS: Record<string, RuleInput[]> = {
   ],
 };
 
-export function limiterFor(context: CheckContext, rules: RuleInput[], clock: () => number) {
+export function limiterFor(
+  context: CheckContext,
+  rules: RuleInput[],
+  clock: () => number,
+  extra: Partial<RateLimiterOptions> = {},
+) {
   // The store alone decides: no deny cache or circuit breaker in front of it.
   return createRateLimiter({
+    ...extra,
     store: context.store,
     rules,
     prefix: context.prefix,

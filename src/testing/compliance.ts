@@ -3,6 +3,7 @@ import type { AnyStore } from "../store-entry.ts";
 import { type CheckContext, checks } from "./checks.ts";
 import { concurrencyChecks } from "./concurrency-checks.ts";
 import { keyChecks } from "./key-checks.ts";
+import { tenantsChecks, tenantsConcurrencyChecks } from "./tenants-checks.ts";
 
 export interface TestStoreOptions {
   /** Shown in test names: `compliance: upstash (fetch)`. */
@@ -30,7 +31,12 @@ export function testStore(options: TestStoreOptions): void {
     afterAll(async () => {
       await options.close?.();
     });
-    const all = [...checks, ...keyChecks, ...concurrencyChecks.map((check) => ({ ...check, concurrency: true }))];
+    const all = [
+      ...checks,
+      ...keyChecks,
+      ...tenantsChecks,
+      ...[...concurrencyChecks, ...tenantsConcurrencyChecks].map((check) => ({ ...check, concurrency: true })),
+    ];
     all.forEach((check, i) => {
       const reason =
         options.skip?.[check.name] ??

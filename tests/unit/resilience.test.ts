@@ -107,6 +107,25 @@ describe("deny cache", () => {
 });
 
 describe("fallback store", () => {
+  it("a rule whose algorithm the fallback store lacks is a ConfigError with the others (checked by fallbackTo's code)", () => {
+    const windowsOnly = { ...memoryStore(), name: "windows", algorithms: ["fixedWindow" as const] };
+    let problems: readonly string[] = [];
+    try {
+      createRateLimiter({
+        store: flakyStore(),
+        rules: [fixedWindow({ limit: 20, window: "1m" }), gcra({ limit: 5, period: "1s" }), "gcra" as never],
+        onStoreError: fallbackTo(windowsOnly, { share: 2 }),
+      });
+    } catch (error) {
+      problems = (error as { problems: readonly string[] }).problems;
+    }
+    expect(problems).toEqual([
+      "rules[2]: expected a rule from fixedWindow(), slidingWindow(), tokenBucket(), gcra(), concurrency()",
+      "onStoreError: fallbackTo(store, { share }): expected the part of each quota the fallback admits per isolate, above 0 and at most 1, got 2",
+      "onStoreError: fallbackTo(store): the windows store does not support gcra",
+    ]);
+  });
+
   it("decides with the fallback while the store fails, marked degraded", async () => {
     const store = flakyStore();
     const limiter = createRateLimiter({
