@@ -114,25 +114,18 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     return decision;
   }
 
-  // A store without I/O decides synchronously: no promise chain, no timer, no latency clock.
-  function decideNow(key: string, limitOptions: LimitOptions | undefined, consume: boolean): Promise<Decision> {
-    try {
-      const asked = request(key, limitOptions, consume);
-      stats.storeCalls++;
-      return Promise.resolve(finish(key, answer(key, asked.asked, local!.apply(prefix, key, asked)), 0, 1));
-    } catch (error) {
-      return Promise.reject(error);
-    }
-  }
+  // Answers in this isolate, with no I/O: a local store every request, a layer (prefetched units) those it can.
+  const near = local ?? io!.near;
 
+  // A request answered near is decided synchronously: no promise chain, no timer, no latency clock.
   async function decide(key: string, limitOptions: LimitOptions | undefined, consume: boolean): Promise<Decision> {
     const asked = request(key, limitOptions, consume);
-    const response = await io!.apply({ ...asked, key: fullKey(key), signal: undefined });
+    if (local) stats.storeCalls++;
+    const response =
+      near?.apply(prefix, key, asked) ?? (await io!.apply({ ...asked, key: fullKey(key), signal: undefined }));
     const decision = response.decision ?? answer(key, asked.asked, response);
     return finish(key, decision, response.latencyMs ?? 0, response.requests ?? 1);
   }
-
-  const decideAny = local ? decideNow : decide;
 
   async function acquire(key: string, acquireOptions: AcquireOptions = {}): Promise<Decision> {
     const waitMs = parseDuration(acquireOptions.timeout ?? 10_000);
@@ -141,7 +134,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     const start = clock();
     for (;;) {
       signal?.throwIfAborted();
-      const decision = await decideAny(key, acquireOptions, true);
+      const decision = await decide(key, acquireOptions, true);
       if (decision.allowed || decision.degraded) return decision;
       if (clock() - start + decision.retryAfterMs > waitMs) return decision;
       await sleep(decision.retryAfterMs, signal);
@@ -178,8 +171,8 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   }
 
   return Object.freeze({
-    limit: (key: string, o?: LimitOptions) => decideAny(key, o, true),
-    peek: (key: string, o?: LimitOptions) => decideAny(key, o, false),
+    limit: (key: string, o?: LimitOptions) => decide(key, o, true),
+    peek: (key: string, o?: LimitOptions) => decide(key, o, false),
     reset,
     release,
     acquire,

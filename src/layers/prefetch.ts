@@ -1,4 +1,6 @@
+import type { Decision, RuleDecision } from "../decision.ts";
 import { describe } from "../describe.ts";
+import { storagePrefix } from "../storage-key.ts";
 import type { Store, StoreRequest, StoreResponse } from "../store.ts";
 import type { Layer, LayerContext } from "./layer.ts";
 import { claimSize, sampleRate } from "./prefetch-claim.ts";
@@ -37,11 +39,11 @@ export function prefetchQuota(options: PrefetchOptions = {}): Layer {
       found.push(...problems);
       return { prefetchShare: maxShare };
     },
-    wrap: (inner, _settings, context) => prefetching(inner, maxShare, context),
+    wrap: (inner, settings, context) => prefetching(inner, maxShare, storagePrefix(settings.prefix), context),
   } satisfies Layer);
 }
 
-function prefetching(inner: Store, maxShare: number, { infos, counters }: LayerContext): Store {
+function prefetching(inner: Store, maxShare: number, named: string, { infos, counters }: LayerContext): Store {
   // A lease is taken per request and given back by id: held units cannot stand for one. A token bucket refills on a
   // clock that restarts whenever it is full, so a store charged for units this isolate never spends can refill
   // earlier than the exact limiter would, and grant a unit it would refuse: held units are never safe there.
@@ -50,17 +52,42 @@ function prefetching(inner: Store, maxShare: number, { infos, counters }: LayerC
   const maxUnits = Math.floor(maxShare * Math.min(...infos.map((info) => info.capacity)));
   const keys = keyEntries(MAX_KEYS);
 
-  /** A decision from held units: allowed, `remaining` what this isolate still holds (surely there), no store call. */
+  /**
+   * A decision from held units: allowed, `remaining` what this isolate still holds (surely there), no store call.
+   * Built here as `combine` would build it (every rule allows with the same `remaining`, so the first rule is the
+   * tightest), without the outcomes in between: this is the hot path.
+   */
   function fromPool(entry: KeyEntry, lot: Lot, now: number): StoreResponse {
     counters.prefetched!++;
     const remaining = held(entry);
-    const outcomes = lot.outcomes.map((o) => ({
+    const rules: RuleDecision[] = new Array(infos.length);
+    for (let i = 0; i < infos.length; i++) {
+      const info = infos[i]!;
+      const { resetAt } = lot.outcomes[i]!;
+      rules[i] = {
+        name: info.name,
+        algorithm: info.algorithm,
+        allowed: true,
+        limit: info.quota,
+        windowMs: info.windowMs,
+        remaining,
+        resetAt: resetAt > now ? resetAt : now,
+        retryAfterMs: 0,
+      };
+    }
+    const { limit, resetAt } = rules[0]!;
+    const decision: Decision = {
       allowed: true,
+      limit,
       remaining,
-      resetAt: o.resetAt > now ? o.resetAt : now,
+      resetAt,
       retryAfterMs: 0,
-    }));
-    return { outcomes, now, requests: 0 };
+      reason: "allowed",
+      degraded: false,
+      now,
+      rules,
+    };
+    return { outcomes: lot.outcomes, now, decision, requests: 0 };
   }
 
   /** Remembers the store's own answer (not a layer's) to a request asked at local time `sentAt`. */
@@ -106,8 +133,21 @@ function prefetching(inner: Store, maxShare: number, { infos, counters }: LayerC
 
   return {
     ...inner,
+    // The hot path: held units answer with no promise, keyed by the caller's key as it came (joining the prefix to it
+    // would cost a new string to hash per decision). A request it leaves (undefined) goes to `apply`, which looks again.
+    near: {
+      apply(_prefix, key, request) {
+        const { cost, now } = request;
+        const entry = cost === 0 ? undefined : keys.get(key);
+        const lot = entry && takeFrom(entry, request.rules, cost, now, request.consume);
+        if (!lot) return undefined;
+        if (request.consume) entry!.asked += cost;
+        return fromPool(entry!, lot, now);
+      },
+    },
     async apply(request) {
-      const { key, cost, now, rules } = request;
+      const { cost, now, rules } = request;
+      const key = request.key.slice(named.length);
       // Cost 0 only looks (and stands for a cost above capacity): the store answers it as it is.
       if (cost === 0) return inner.apply(request);
       if (!request.consume) {
@@ -129,7 +169,7 @@ function prefetching(inner: Store, maxShare: number, { infos, counters }: LayerC
     },
     reset(key, signal, scope) {
       // Units claimed before a reset were counted in the state it deletes: they must not be spent after it.
-      keys.delete(key);
+      keys.delete(key.slice(named.length));
       return inner.reset(key, signal, scope);
     },
   };
