@@ -106,7 +106,8 @@ export interface LocalStore extends Store {
 
 /**
  * What a layer answers in this isolate, synchronously, when it can (`undefined`: ask the store); `prefix` is the
- * limiter's, `key` the caller's, as in `LocalFace`.
+ * limiter's, `key` the caller's, as in `LocalFace`. The caller reads the response at once, before it calls `apply`
+ * again, so a layer may hand out one object filled anew each time.
  */
 export interface NearFace {
   apply(prefix: string, key: string, request: Omit<StoreRequest, "key" | "signal">): StoreResponse | undefined;

@@ -57,7 +57,7 @@ function prefetching(inner: Store, maxShare: number, named: string, { infos, cou
    * Built here as `combine` would build it (every rule allows with the same `remaining`, so the first rule is the
    * tightest), without the outcomes in between: this is the hot path.
    */
-  function fromPool(entry: KeyEntry, lot: Lot, now: number): StoreResponse {
+  function fromPool(entry: KeyEntry, lot: Lot, now: number): Decision {
     counters.prefetched!++;
     const remaining = held(entry);
     const rules: RuleDecision[] = new Array(infos.length);
@@ -76,7 +76,7 @@ function prefetching(inner: Store, maxShare: number, named: string, { infos, cou
       };
     }
     const { limit, resetAt } = rules[0]!;
-    const decision: Decision = {
+    return {
       allowed: true,
       limit,
       remaining,
@@ -87,8 +87,18 @@ function prefetching(inner: Store, maxShare: number, named: string, { infos, cou
       now,
       rules,
     };
-    return { outcomes: lot.outcomes, now, decision, requests: 0 };
   }
+
+  /** The answer of `apply` from held units: a layer's whole decision, no store call. */
+  const served = (entry: KeyEntry, lot: Lot, now: number): StoreResponse => ({
+    outcomes: lot.outcomes,
+    now,
+    decision: fromPool(entry, lot, now),
+    requests: 0,
+  });
+  // The answer of `near`, one object filled anew each time: the limiter reads it before it could call `near` again
+  // (NearFace), and one allocation fewer is worth a few percent on this path.
+  const reply: { -readonly [K in keyof StoreResponse]: StoreResponse[K] } = { outcomes: [], now: 0, requests: 0 };
 
   /** Remembers the store's own answer (not a layer's) to a request asked at local time `sentAt`. */
   function heard(entry: KeyEntry, sentAt: number, response: StoreResponse, extra: number): void {
@@ -142,7 +152,10 @@ function prefetching(inner: Store, maxShare: number, named: string, { infos, cou
         const lot = entry && takeFrom(entry, request.rules, cost, now, request.consume);
         if (!lot) return undefined;
         if (request.consume) entry!.asked += cost;
-        return fromPool(entry!, lot, now);
+        reply.outcomes = lot.outcomes;
+        reply.now = now;
+        reply.decision = fromPool(entry!, lot, now);
+        return reply;
       },
     },
     async apply(request) {
@@ -153,7 +166,7 @@ function prefetching(inner: Store, maxShare: number, named: string, { infos, cou
       if (!request.consume) {
         const entry = keys.get(key);
         const lot = entry && takeFrom(entry, rules, cost, now, false);
-        return lot ? fromPool(entry!, lot, now) : inner.apply(request);
+        return lot ? served(entry!, lot, now) : inner.apply(request);
       }
       const entry = keys.touch(key, now);
       let lot = takeFrom(entry, rules, cost, now, true);
@@ -165,7 +178,7 @@ function prefetching(inner: Store, maxShare: number, named: string, { infos, cou
       }
       if (!lot) return claim(entry, request);
       entry.asked += cost;
-      return fromPool(entry, lot, now);
+      return served(entry, lot, now);
     },
     reset(key, signal, scope) {
       // Units claimed before a reset were counted in the state it deletes: they must not be spent after it.
