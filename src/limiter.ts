@@ -101,12 +101,19 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     return { ...decision, leaseId, release: () => release(key, leaseId) };
   }
 
-  function finish(key: string, decision: Decision, latency: number, storeRequests: number): Decision {
+  function finish(key: string, asked: number, response: StoreResponse): Decision {
+    const decision = response.decision ?? answer(key, asked, response);
     if (decision.allowed) stats.allowed++;
     else stats.denied++;
     if (onDecision) {
       try {
-        onDecision({ key, keyHash: fnv1a(key), decision, storeLatencyMs: latency, storeRequests });
+        onDecision({
+          key,
+          keyHash: fnv1a(key),
+          decision,
+          storeLatencyMs: response.latencyMs ?? 0,
+          storeRequests: response.requests ?? 1,
+        });
       } catch {
         // A failing hook must not change the decision.
       }
@@ -117,14 +124,18 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   // Answers in this isolate, with no I/O: a local store every request, a layer (prefetched units) those it can.
   const near = local ?? io!.near;
 
-  // A request answered near is decided synchronously: no promise chain, no timer, no latency clock.
-  async function decide(key: string, limitOptions: LimitOptions | undefined, consume: boolean): Promise<Decision> {
-    const asked = request(key, limitOptions, consume);
-    if (local) stats.storeCalls++;
-    const response =
-      near?.apply(prefix, key, asked) ?? (await io!.apply({ ...asked, key: fullKey(key), signal: undefined }));
-    const decision = response.decision ?? answer(key, asked.asked, response);
-    return finish(key, decision, response.latencyMs ?? 0, response.requests ?? 1);
+  // Not async: a request answered near is decided with one resolved promise, no promise chain (the hot path).
+  function decide(key: string, limitOptions: LimitOptions | undefined, consume: boolean): Promise<Decision> {
+    try {
+      const asked = request(key, limitOptions, consume);
+      if (local) stats.storeCalls++;
+      const response = near?.apply(prefix, key, asked);
+      return response
+        ? Promise.resolve(finish(key, asked.asked, response))
+        : io!.apply({ ...asked, key: fullKey(key), signal: undefined }).then((r) => finish(key, asked.asked, r));
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   async function acquire(key: string, acquireOptions: AcquireOptions = {}): Promise<Decision> {
