@@ -89,7 +89,7 @@ export function held(entry: KeyEntry): number {
   return sum;
 }
 
-/** A bounded map of key entries: the least recently claimed goes first when `maxKeys` are held. */
+/** A bounded map of key entries: the least recently touched goes first when `maxKeys` are held. */
 export function keyEntries(maxKeys: number) {
   const entries = new Map<string, KeyEntry>();
   return {

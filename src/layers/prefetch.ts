@@ -14,7 +14,10 @@ export interface PrefetchOptions {
   maxShare?: number;
 }
 
-/** Keys whose claimed units and request rate one isolate remembers; the least recently used goes first. */
+/**
+ * Keys whose claimed units and request rate one isolate remembers; the one least recently sent to the store goes
+ * first (a decision from held units leaves the order as it is: moving its key would cost a Map delete and set).
+ */
 const MAX_KEYS = 10_000;
 
 /**
