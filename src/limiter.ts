@@ -118,12 +118,19 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     return { ...decision, leaseId, release: () => release(key, leaseId) };
   }
 
-  function finish(key: string, decision: Decision, latency: number, storeRequests: number): Decision {
+  function finish(key: string, asked: Asked, response: StoreResponse): Decision {
+    const decision = response.decision ?? answer(key, asked, response);
     if (decision.allowed) stats.allowed++;
     else stats.denied++;
     if (onDecision) {
       try {
-        onDecision({ key, keyHash: fnv1a(key), decision, storeLatencyMs: latency, storeRequests });
+        onDecision({
+          key,
+          keyHash: fnv1a(key),
+          decision,
+          storeLatencyMs: response.latencyMs ?? 0,
+          storeRequests: response.requests ?? 1,
+        });
       } catch {
         // A failing hook must not change the decision.
       }
@@ -131,25 +138,22 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     return decision;
   }
 
-  // A store without I/O decides synchronously: no promise chain, no timer, no latency clock.
-  function decideNow(key: string, limitOptions: LimitOptions | undefined, consume: boolean): Promise<Decision> {
+  // Answers in this isolate, with no I/O: a local store every request, a layer (prefetched units) those it can.
+  const near = local ?? io!.near;
+
+  // Not async: a request answered near is decided with one resolved promise, no promise chain (the hot path).
+  function decide(key: string, limitOptions: LimitOptions | undefined, consume: boolean): Promise<Decision> {
     try {
       const asked = request(key, limitOptions, consume);
-      stats.storeCalls++;
-      return Promise.resolve(finish(key, answer(key, asked, local!.apply(prefix, key, asked)), 0, 1));
+      if (local) stats.storeCalls++;
+      const response = near?.apply(prefix, key, asked);
+      return response
+        ? Promise.resolve(finish(key, asked, response))
+        : io!.apply({ ...asked, key: fullKey(key), signal: undefined }).then((r) => finish(key, asked, r));
     } catch (error) {
       return Promise.reject(error);
     }
   }
-
-  async function decide(key: string, limitOptions: LimitOptions | undefined, consume: boolean): Promise<Decision> {
-    const asked = request(key, limitOptions, consume);
-    const response = await io!.apply({ ...asked, key: fullKey(key), signal: undefined });
-    const decision = response.decision ?? answer(key, asked, response);
-    return finish(key, decision, response.latencyMs ?? 0, response.requests ?? 1);
-  }
-
-  const decideAny = local ? decideNow : decide;
 
   async function acquire(key: string, acquireOptions: AcquireOptions = {}): Promise<Decision> {
     const waitMs = parseDuration(acquireOptions.timeout ?? 10_000);
@@ -158,7 +162,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     const start = clock();
     for (;;) {
       signal?.throwIfAborted();
-      const decision = await decideAny(key, given, true);
+      const decision = await decide(key, given, true);
       if (decision.allowed || decision.degraded) return decision;
       if (clock() - start + decision.retryAfterMs > waitMs) return decision;
       await sleep(decision.retryAfterMs, signal);
@@ -195,8 +199,8 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   }
 
   return Object.freeze({
-    limit: (key: string, o?: LimitOptions) => decideAny(key, o, true),
-    peek: (key: string, o?: LimitOptions) => decideAny(key, o, false),
+    limit: (key: string, o?: LimitOptions) => decide(key, o, true),
+    peek: (key: string, o?: LimitOptions) => decide(key, o, false),
     reset,
     release,
     acquire,

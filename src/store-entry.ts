@@ -37,6 +37,7 @@ export { storageKey } from "./storage-key.ts";
 export type {
   LocalFace,
   LocalStore,
+  NearFace,
   ReleaseRequest,
   ResetScope,
   Store,

@@ -78,6 +78,8 @@ export interface Store {
   /** The algorithms this store can apply. */
   readonly algorithms: readonly Algorithm[];
   apply(request: StoreRequest): Promise<StoreResponse>;
+  /** Set by the outermost layer (prefetching) when it can answer some requests with no store call. */
+  readonly near?: NearFace;
   /**
    * Deletes all state of a key (the encoded storage key, as in `StoreRequest`). `scope`, which the limiter always
    * passes, names its rules and the time of the reset, for a store whose state also lives under names derived from
@@ -100,6 +102,15 @@ export interface Store {
  */
 export interface LocalStore extends Store {
   readonly local: LocalFace;
+}
+
+/**
+ * What a layer answers in this isolate, synchronously, when it can (`undefined`: ask the store); `prefix` is the
+ * limiter's, `key` the caller's, as in `LocalFace`. The caller reads the response at once, before it calls `apply`
+ * again, so a layer may hand out one object filled anew each time.
+ */
+export interface NearFace {
+  apply(prefix: string, key: string, request: Omit<StoreRequest, "key" | "signal">): StoreResponse | undefined;
 }
 
 /** The synchronous face of a store without I/O; `prefix` is the limiter's, `key` the caller's. */

@@ -76,6 +76,8 @@ export interface LayerOptions {
 
 /** The layers' settings, validated; they appear in `limiter.config`. */
 export interface LayerSettings {
+  /** The limiter's `prefix`: a request's `key` is `storagePrefix(prefix)` and the caller's key. */
+  readonly prefix: string;
   /** Budget for one store call, ms. */
   readonly timeoutMs: number;
   /** The circuit breaker's settings (stores that do I/O only). */

@@ -65,17 +65,31 @@ export function takeFrom(
   now: number,
   spend: boolean,
 ): Lot | undefined {
-  // A lot that cannot be spent now never can again: time only moves its limits closer.
-  entry.lots = entry.lots.filter((lot) => lot.units > 0 && spendable(rules, lot, lot.units, now));
-  const lot = entry.lots.find((l) => l.units >= cost);
-  if (lot && spend) lot.units -= cost;
-  return lot;
+  // A lot that cannot be spent now never can again: time only moves its limits closer. One pass, and a new array
+  // only when a lot goes: this runs on every decision served from held units.
+  const { lots } = entry;
+  let found: Lot | undefined;
+  let kept = 0;
+  for (let i = 0; i < lots.length; i++) {
+    const lot = lots[i]!;
+    if (lot.units > 0 && spendable(rules, lot, lot.units, now)) {
+      if (found === undefined && lot.units >= cost) found = lot;
+      lots[kept++] = lot;
+    }
+  }
+  if (kept < lots.length) lots.length = kept;
+  if (found && spend) found.units -= cost;
+  return found;
 }
 
 /** Units held in the key's lots. */
-export const held = (entry: KeyEntry): number => entry.lots.reduce((sum, lot) => sum + lot.units, 0);
+export function held(entry: KeyEntry): number {
+  let sum = 0;
+  for (const lot of entry.lots) sum += lot.units;
+  return sum;
+}
 
-/** A bounded map of key entries: the least recently claimed goes first when `maxKeys` are held. */
+/** A bounded map of key entries: the least recently touched goes first when `maxKeys` are held. */
 export function keyEntries(maxKeys: number) {
   const entries = new Map<string, KeyEntry>();
   return {

@@ -44,6 +44,7 @@ const STORE_AUTHOR_TYPES = [
   "AnyStore",
   "RemoteStore",
   "LocalFace",
+  "NearFace",
   "Layer",
   "LayerContext",
   "LayerOptions",

@@ -129,6 +129,33 @@ describe("what prefetching answers, and what it leaves to the store", () => {
     expect(events.filter((n) => n === 0).length).toBe(17);
   });
 
+  it("held units decide before limit() returns (no store call, no promise chain), under a prefix with escapes", async () => {
+    let now = START;
+    let decided = 0;
+    const l = createRateLimiter({
+      store: store(),
+      rules: [fixedWindow({ limit: 1000, window: "1m" })],
+      clock: () => now,
+      prefix: "a:b\\c",
+      prefetch: prefetchQuota(),
+      onDecision: () => decided++,
+    });
+    for (let t = 0; t <= 2000; t += 500) {
+      now = START + t;
+      await l.limit("k");
+    }
+    const pending = l.limit("k");
+    expect(decided).toBe(6);
+    const first = await pending;
+    const second = await l.limit("k");
+    // Each decision is its own object: the layer's reused reply never leaks into one.
+    expect([first.remaining, second.remaining, first === second]).toEqual([6, 5, false]);
+    await l.reset("k");
+    const after = l.limit("k");
+    expect(decided).toBe(7); // the reset dropped the held units: this one waits for the store
+    expect((await after).remaining).toBe(999);
+  });
+
   it("peek answers from held units without spending them; reset drops them", async () => {
     const { l, at } = limiter([fixedWindow({ limit: 1000, window: "1m" })]);
     for (let t = 0; t <= 2000; t += 500) {
