@@ -14,10 +14,10 @@ import { hotKeyTable, hotPathTable } from "./prefetch-hot-path.ts";
 // `offIsolates`: the isolate counts at which prefetch off runs too. Off, every decision is a store call (the deny
 // cache aside) at any isolate count, so one count shows it; each run off costs a minute of traffic in store calls.
 const SIZES = {
-  full: { limit: 1000, burst: 100, isolates: [1, 8, 64], offIsolates: [8] },
-  tiny: { limit: 50, burst: 5, isolates: [1, 4], offIsolates: [1, 4] },
+  full: { limit: 1000, burst: 100, isolates: [1, 8, 64], offIsolates: [8], loads: [10, 50, 100, 200, 300] },
+  // The smoke test's: every code path once (both sides, one and several isolates, under and over the limit).
+  tiny: { limit: 50, burst: 5, isolates: [1, 4], offIsolates: [4], loads: [50, 300] },
 };
-const LOADS = [10, 50, 100, 200, 300]; // % of the limit, offered over one window
 const WINDOW_MS = 60_000;
 /** Columns of every prefetch table: the first is the one the ratios put over the second. */
 export const PREFETCH_COLUMNS = ["prefetch on", "prefetch off"] as const;
@@ -46,7 +46,7 @@ const at = (isolates: number, load: number) => `${plural(isolates)}, ${load} % l
 async function sweep(store: SharedStore, sizes: Sizes, rules: readonly RuleSpec[]) {
   const specs = rules.flatMap(({ name, rule }) =>
     sizes.isolates.flatMap((isolates) =>
-      LOADS.flatMap((load) =>
+      sizes.loads.flatMap((load) =>
         [true, false]
           .filter((prefetch) => prefetch || sizes.offIsolates.includes(isolates))
           .map((prefetch) => ({
@@ -93,7 +93,7 @@ function sweepTable(sweep: StoreSweep, rule: RuleSpec, sizes: Sizes, exacts: Map
   const opsRows: Row[] = [];
   const admittedRows: Row[] = [];
   for (const isolates of sizes.isolates) {
-    for (const load of LOADS) {
+    for (const load of sizes.loads) {
       const target = exacts.get(`${rule.name}|${load}`)!;
       const headline = isolates === sizes.isolates[1];
       opsRows.push({
@@ -130,7 +130,7 @@ function lines(sweep: StoreSweep, rule: RuleSpec, sizes: Sizes, figure: (r: Wind
   const all = sizes.isolates.flatMap((isolates) =>
     [true, false].map((prefetch) => ({
       ...lineStyle(sizes, isolates, prefetch),
-      values: LOADS.map((load) => {
+      values: sizes.loads.map((load) => {
         const r = sweep.results.get(`${rule.name}|${isolates}|${load}|${prefetch}`);
         return r === undefined ? undefined : figure(r, load);
       }),
@@ -146,7 +146,7 @@ export async function runPrefetch(options: ScenarioOptions): Promise<ScenarioRes
   const rules = rulesOf(sizes);
   const exacts = new Map<string, number>();
   for (const { name, rule } of rules) {
-    for (const load of LOADS)
+    for (const load of sizes.loads)
       exacts.set(`${name}|${load}`, await exactCount(rule, WINDOW_MS, offeredAt(load, sizes.limit)));
   }
   const tables: Table[] = [];
@@ -182,7 +182,7 @@ export async function runPrefetch(options: ScenarioOptions): Promise<ScenarioRes
   sweepTables[0] = {
     ...sweepTables[0]!,
     notes: [
-      `One hot key, rules \`fixedWindow\` ${sizes.limit}/min and \`gcra\` ${sizes.limit}/min burst ${sizes.burst}; the load (${LOADS.join(", ")} % of the limit) is spread evenly over one window that starts on a window boundary, dealt round-robin to the isolates (each its own limiter and store client on the one backend), one decision at a time on a simulated clock (the limiters' \`clock\` option): a minute of traffic takes only as long as its store calls. One run per figure (counts, not timings), a fresh key prefix per run.`,
+      `One hot key, rules \`fixedWindow\` ${sizes.limit}/min and \`gcra\` ${sizes.limit}/min burst ${sizes.burst}; the load (${sizes.loads.join(", ")} % of the limit) is spread evenly over one window that starts on a window boundary, dealt round-robin to the isolates (each its own limiter and store client on the one backend), one decision at a time on a simulated clock (the limiters' \`clock\` option): a minute of traffic takes only as long as its store calls. One run per figure (counts, not timings), a fresh key prefix per run.`,
       'Defaults otherwise (deny cache on), `timeout: 10_000`, `onStoreError: "deny"`; prefetch on is `prefetch: prefetchQuota()` (share 0.1). Operations per decision = backend operations over the window (Redis commands by `INFO commandstats` deltas; DynamoDB read and write requests, failed ones too) ÷ offered decisions, counted until the backend is idle.',
       ...(sizes.offIsolates.length < sizes.isolates.length
         ? [
@@ -198,7 +198,7 @@ export async function runPrefetch(options: ScenarioOptions): Promise<ScenarioRes
     title: `${s.store}, one hot key`,
     unit: `${s.unit === "commands" ? "Redis commands" : "DynamoDB requests"} per decision`,
     xLabel: "offered load, % of the limit",
-    x: LOADS,
+    x: sizes.loads,
     panels: rules.map((r) => ({ title: r.name, lines: lines(s, r, sizes, (w) => w.operationsPerDecision) })),
     reference: { value: 0.3, label: "target: 0.3 at 8 isolates, 50 %" },
   }));
@@ -207,7 +207,7 @@ export async function runPrefetch(options: ScenarioOptions): Promise<ScenarioRes
     title: "Admitted in one window, % of the exact limiter's count",
     unit: "%",
     xLabel: "offered load, % of the limit",
-    x: LOADS,
+    x: sizes.loads,
     panels: sweeps.flatMap((s) =>
       rules.map((r) => ({
         title: `${s.store}, ${r.name}`,
