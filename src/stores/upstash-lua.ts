@@ -11,9 +11,13 @@
 export const LUA_ALGORITHMS = [
   `local floor, ceil, max, min, fmod = math.floor, math.ceil, math.max, math.min, math.fmod
 local NEVER = -1
-local function push(t, ...) for _, v in ipairs({...}) do t[#t + 1] = v end end`,
+local function push(t, ...)
+local n = #t
+for i = 1, select("#", ...) do t[n + i] = select(i, ...) end
+end
+local function algorithm(a, p, s, cost, now)`,
   // 1 fixedWindow (fixed-window.ts): p = {limit, windowMs}; state {windowStart, used}.
-  `local function fixed(p, s, cost, now)
+  `if a == 1 then
 local limit, w = p[1], p[2]
 local start, count = now - fmod(now, w), 0
 if s and s[1] >= start then start, count = s[1], s[2] end
@@ -21,10 +25,9 @@ local allowed = count + cost <= limit
 local used = allowed and count + cost or count
 local reset = used == 0 and now or start + w
 local retry = allowed and 0 or cost > limit and NEVER or start + w - now
-return allowed, max(0, limit - used), reset, retry, {start, used}, reset
-end`,
+return allowed, max(0, limit - used), reset, retry, {start, used}, reset`,
   // 2 slidingWindow (sliding-window.ts): p = {limit, windowMs}; state {windowStart, current, previous}.
-  `local function sliding(p, s, cost, now)
+  `elseif a == 2 then
 local limit, w = p[1], p[2]
 local start, current, previous = now - fmod(now, w), 0, 0
 if s then
@@ -42,10 +45,9 @@ if not allowed then
  retry = cost > limit and NEVER or room >= 0 and left - floor(room / previous)
   or start + w - now + max(0, w - floor(((limit - cost) * w) / current))
 end
-return allowed, max(0, limit - used - ceil(carried / w)), expires, retry, {start, used, previous}, expires
-end`,
+return allowed, max(0, limit - used - ceil(carried / w)), expires, retry, {start, used, previous}, expires`,
   // 3 tokenBucket (token-bucket.ts): p = {capacity, refillRate, intervalMs}; state {tokens, refilledAt}.
-  `local function bucket(p, s, cost, now)
+  `elseif a == 3 then
 local capacity, rate, interval = p[1], p[2], p[3]
 local tokens, refilled = capacity, now
 if s then
@@ -61,10 +63,9 @@ local allowed = cost <= tokens
 local left = allowed and tokens - cost or tokens
 local reset = left >= capacity and now or refilled + ceil((capacity - left) / rate) * interval
 local retry = allowed and 0 or cost > capacity and NEVER or refilled + ceil((cost - tokens) / rate) * interval - now
-return allowed, left, reset, retry, {left, refilled}, reset
-end`,
+return allowed, left, reset, retry, {left, refilled}, reset`,
   // 4 gcra (gcra.ts): p = {limit, periodMs, burst}; state {tatMs, tatFraction}.
-  `local function gcra(p, s, cost, now)
+  `elseif a == 4 then
 local limit, period, burst = p[1], p[2], p[3]
 local tat, frac = now, 0
 if s and s[1] >= now then tat, frac = s[1], s[2] end
@@ -76,12 +77,11 @@ local endMs, endFrac = allowed and nextMs or tat, allowed and nextFrac or frac
 local ahead = (endMs - now) * limit + endFrac
 local reset = endFrac > 0 and endMs + 1 or endMs
 local retry = allowed and 0 or cost > burst and NEVER or ceil(((tat - now) * limit + frac + (cost - burst) * period) / limit)
-return allowed, max(0, floor((tolerance - ahead) / period)), reset, retry, {endMs, endFrac}, reset
-end`,
+return allowed, max(0, floor((tolerance - ahead) / period)), reset, retry, {endMs, endFrac}, reset`,
   // 5 concurrency (concurrency.ts): p = {limit, leaseMs}; state {nextId, id₁, expiresAt₁, weight₁, …}, built in
   // `live` with nextId at [1]. The retry walk sorts {expiresAt, weight} pairs by expiry (ties give the same answer
   // in any order). The 7th value is the lease taken (nil when none).
-  `local function leases(p, s, cost, now)
+  `elseif a == 5 then
 local limit, lease = p[1], p[2]
 local id, live, used = s and s[1] or 1, {0}, 0
 for i = 2, s and #s - 2 or 0, 3 do
@@ -108,7 +108,7 @@ if not allowed then
  end
 end
 live[1] = id
-return allowed, max(0, limit - used), last, retry, live, last, taken
+return allowed, max(0, limit - used), last, retry, live, last, taken`,
+  `end
 end`,
-  `local algorithms, sizes = {fixed, sliding, bucket, gcra, leases}, {2, 3, 2, 2}`,
 ].join("\n");
