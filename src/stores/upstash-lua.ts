@@ -11,14 +11,10 @@
 export const LUA_ALGORITHMS = [
   `local floor, ceil, max, min, fmod = math.floor, math.ceil, math.max, math.min, math.fmod
 local NEVER = -1
-local function push(t, ...)
-local n = #t
-for i = 1, select("#", ...) do t[n + i] = select(i, ...) end
-end
-local function algorithm(a, p, s, cost, now)`,
+local function push(t, ...) for _, v in ipairs({...}) do t[#t + 1] = v end end
+local function algorithm(a, limit, w, z, s, cost, now)`,
   // 1 fixedWindow (fixed-window.ts): p = {limit, windowMs}; state {windowStart, used}.
   `if a == 1 then
-local limit, w = p[1], p[2]
 local start, count = now - fmod(now, w), 0
 if s and s[1] >= start then start, count = s[1], s[2] end
 local allowed = count + cost <= limit
@@ -28,7 +24,6 @@ local retry = allowed and 0 or cost > limit and NEVER or start + w - now
 return allowed, max(0, limit - used), reset, retry, {start, used}, reset`,
   // 2 slidingWindow (sliding-window.ts): p = {limit, windowMs}; state {windowStart, current, previous}.
   `elseif a == 2 then
-local limit, w = p[1], p[2]
 local start, current, previous = now - fmod(now, w), 0, 0
 if s then
  if s[1] >= start then start, current, previous = s[1], s[2], s[3]
@@ -48,7 +43,7 @@ end
 return allowed, max(0, limit - used - ceil(carried / w)), expires, retry, {start, used, previous}, expires`,
   // 3 tokenBucket (token-bucket.ts): p = {capacity, refillRate, intervalMs}; state {tokens, refilledAt}.
   `elseif a == 3 then
-local capacity, rate, interval = p[1], p[2], p[3]
+local capacity, rate, interval = limit, w, z
 local tokens, refilled = capacity, now
 if s then
  tokens, refilled = s[1], s[2]
@@ -66,7 +61,7 @@ local retry = allowed and 0 or cost > capacity and NEVER or refilled + ceil((cos
 return allowed, left, reset, retry, {left, refilled}, reset`,
   // 4 gcra (gcra.ts): p = {limit, periodMs, burst}; state {tatMs, tatFraction}.
   `elseif a == 4 then
-local limit, period, burst = p[1], p[2], p[3]
+local period, burst = w, z
 local tat, frac = now, 0
 if s and s[1] >= now then tat, frac = s[1], s[2] end
 local fraction = frac + cost * period
@@ -82,7 +77,7 @@ return allowed, max(0, floor((tolerance - ahead) / period)), reset, retry, {endM
   // `live` with nextId at [1]. The retry walk sorts {expiresAt, weight} pairs by expiry (ties give the same answer
   // in any order). The 7th value is the lease taken (nil when none).
   `elseif a == 5 then
-local limit, lease = p[1], p[2]
+local lease = w
 local id, live, used = s and s[1] or 1, {0}, 0
 for i = 2, s and #s - 2 or 0, 3 do
  if s[i + 1] > now then push(live, s[i], s[i + 1], s[i + 2]); used = used + s[i + 2] end

@@ -44,14 +44,14 @@ export const UPSTASH_SCRIPT = [
   LUA_ALGORITHMS,
   `local key = KEYS[1]`,
   // ARGV[1]: now, or "redis" for Redis TIME (seconds and microseconds) in whole ms.
-  `local now = tonumber(ARGV[1])
-if ARGV[1] == "redis" then
+  `local now = ARGV[1]
+if now == "redis" then
 local t = redis.call("TIME")
-now = tonumber(t[1]) * 1000 + floor(tonumber(t[2]) / 1000)
-end`,
+now = t[1] * 1000 + floor(t[2] / 1000)
+else now = now + 0 end`,
   // ARGV[2…4]: cost (or L), mode, margin; rule i's five values are ARGV[5i-1…5i+3] (its name ARGV[5i+1]), the
   // leases (release) after them. `x + 0` reads a number argument as `tonumber(x)` does, at half its cost.
-  `local cost, mode, margin = ARGV[2] + 0, ARGV[3], ARGV[4] + 0
+  `local cost, mode, margin = ARGV[2] + 0, ARGV[3], ARGV[4]
 local held = mode == "2" and cost or 0
 local count = (#ARGV - 4 - 3 * held) / 5`,
   // The stored states by rule name, none when the value is absent, expired or of another format. With counters
@@ -85,12 +85,12 @@ end`,
   `local function run(i, c)
 local a, s = ARGV[5 * i] + 0, states[ARGV[5 * i + 1]]
 if s and #s ~= (a == 2 and 3 or a < 5 and 2) and not (a == 5 and #s % 3 == 1) then s = nil end
-return {algorithm(a, {ARGV[5 * i + 2] + 0, ARGV[5 * i + 3] + 0, ARGV[5 * i + 4] + 0}, s, c, now)}
+return {algorithm(a, ARGV[5 * i + 2] + 0, ARGV[5 * i + 3] + 0, ARGV[5 * i + 4] + 0, s, c, now)}
 end`,
   // Decide (applyRules): all rules, all or nothing. Not writing, an allowed rule shows the key as it stands (cost 0).
   // Then the counters: a window's first write is one SET of its 16 bytes (% and / by 256 are exact on whole
   // numbers ≥ 0 below 2^53); a denial takes its cost back. Only a write of the stored value goes on past this part.
-  `local results, out, write = {}, {now}, mode == "1" and cost > 0
+  `local results, out, write = {}, count > 0 and {now, 0, 0, 0, 0, 0} or {now}, mode == "1" and cost > 0
 if mode ~= "2" then
 for i = 1, count do
  results[i] = run(i, cost)
@@ -159,7 +159,7 @@ return out
 ].join("\n");
 
 /** SHA-1 of `UPSTASH_SCRIPT`, so a request is one `EVALSHA` (with `EVAL` only when Redis lost the script). */
-export const UPSTASH_SCRIPT_SHA1 = "bcbad7842f587ef49f2ac1ce8ae3901b65ee7116";
+export const UPSTASH_SCRIPT_SHA1 = "e59fd2004c02afdfb85ef08ac7c4db9fe9ec1116";
 
 /** Algorithm codes the script knows (ARGV per rule). */
 export const SCRIPT_ALGORITHMS = { fixedWindow: 1, slidingWindow: 2, tokenBucket: 3, gcra: 4, concurrency: 5 } as const;
