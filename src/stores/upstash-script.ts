@@ -4,6 +4,11 @@ import { LUA_ALGORITHMS } from "./upstash-lua.ts";
  * The Lua that applies every rule of one key atomically inside Redis (decide), or gives leases back (release).
  * The algorithms are in `upstash-lua.ts`; this is the rest. The Lua carries no comments and is indented as there
  * (its text ships in every Worker bundle): the `//` comment beside each part documents it. Numbers leave Lua through `%.0f`, never `%.14g`.
+ * Time inside Redis (per EVALSHA) is mostly what each call allocates and converts, so the script: passes
+ * arguments to `redis.call` as strings where it can (Redis turns a Lua number into text with a printf, e.g. for
+ * `PX`, exact for whole numbers); reads number arguments as `x + 0` (the same parse as `tonumber(x)`, without the
+ * call); creates no helper closure on the fixed-window path, which returns before the stored value's code;
+ * formats with `%.0f` (a slow printf) only what it writes into the stored value.
  *
  * KEYS[1]  the key's storage key. Its value is one string:
  *          "1\n<expiresAt>\n<rule name>\n<state numbers, space separated>\n<rule name>\n…"
@@ -49,9 +54,9 @@ if now == "redis" then
 local t = redis.call("TIME")
 now = t[1] * 1000 + floor(t[2] / 1000)
 else now = now + 0 end`,
-  // ARGV[2…4]: cost (or L), mode, margin; rule i's five values are ARGV[5i-1…5i+3] (its name ARGV[5i+1]), the
-  // leases (release) after them. `x + 0` reads a number argument as `tonumber(x)` does, at half its cost.
-  `local cost, mode, margin = ARGV[2] + 0, ARGV[3], ARGV[4]
+  // ARGV[2…4]: cost (or L), mode, margin (left a string: `+ ARGV[4]` reads it where a PX is written); rule i's
+  // five values are ARGV[5i-1…5i+3] (its name ARGV[5i+1]), the leases (release) after them.
+  `local cost, mode = ARGV[2] + 0, ARGV[3]
 local held = mode == "2" and cost or 0
 local count = (#ARGV - 4 - 3 * held) / 5`,
   // The stored states by rule name, none when the value is absent, expired or of another format. With counters
@@ -65,14 +70,14 @@ local expiresAt = tonumber(lines[2])
 if lines[1] == "1" and expiresAt and expiresAt > now then
  for i = 3, #lines - 1, 2 do
   local s = {}
-  for n in string.gmatch(lines[i + 1], "%S+") do s[#s + 1] = tonumber(n) end
+  for n in string.gmatch(lines[i + 1], "%S+") do s[#s + 1] = n + 0 end
   states[lines[i]] = s
  end
 end
 end`,
   // Counters: rule i's is KEYS[i + 1]. Consuming adds the cost to it first (taken back below for a denial);
-  // peeking reads it. A count at or over the limit means exactly the limit (see the top comment). Arguments go to
-  // redis.call as strings: Redis turns a Lua number into one with a printf each call.
+  // peeking reads it. A count at or over the limit means exactly the limit (see the top comment). The arguments
+  // are strings (ARGV[2] is the cost), as Redis would printf a Lua number.
   `local add = mode == "1" and cost or 0
 for i = 1, fast and count or 0 do
 local k = KEYS[i + 1]
@@ -88,6 +93,7 @@ if s and #s ~= (a == 2 and 3 or a < 5 and 2) and not (a == 5 and #s % 3 == 1) th
 return {algorithm(a, ARGV[5 * i + 2] + 0, ARGV[5 * i + 3] + 0, ARGV[5 * i + 4] + 0, s, c, now)}
 end`,
   // Decide (applyRules): all rules, all or nothing. Not writing, an allowed rule shows the key as it stands (cost 0).
+  // `out` is sized for one rule up front (each growth of a Lua table rehashes it).
   // Then the counters: a window's first write is one SET of its 16 bytes (% and / by 256 are exact on whole
   // numbers ≥ 0 below 2^53); a denial takes its cost back. Only a write of the stored value goes on past this part.
   `local results, out, write = {}, count > 0 and {now, 0, 0, 0, 0, 0} or {now}, mode == "1" and cost > 0
@@ -109,14 +115,14 @@ for i = 1, fast and count or 0 do
    b[j], b[j + 8] = a % 256, c % 256
    a, c = (a - b[j]) / 256, (c - b[j + 8]) / 256
   end
-  redis.call("SET", k, string.char(unpack(b)), "PX", max(1, r[6] - now) + margin)
+  redis.call("SET", k, string.char(unpack(b)), "PX", max(1, r[6] - now) + ARGV[4])
  elseif add > 0 and not write and (r[1] or r[2] > 0) then
   if seen == 0 then redis.call("DEL", k) else redis.call("BITFIELD", k, "INCRBY", "i64", 64, -add) end
  end
 end
 if fast or not write then return out end
 end`,
-  // The stored value: parts = {"1", expiresAt, name, state, …}, written with PX = max(1, expires - now) + margin.
+  // The stored value: parts = {"1", expiresAt, name, state, …}, written with PX = max(1, expires - now) + ARGV[4].
   `local function int(n) return string.format("%.0f", n) end
 local function line(s)
 local t = {}
@@ -153,13 +159,13 @@ for i = 1, count do
 end
 end
 parts[2] = int(expires)
-redis.call("SET", key, table.concat(parts, "\\n"), "PX", max(1, expires - now) + margin)
+redis.call("SET", key, table.concat(parts, "\\n"), "PX", max(1, expires - now) + ARGV[4])
 return out
 `,
 ].join("\n");
 
 /** SHA-1 of `UPSTASH_SCRIPT`, so a request is one `EVALSHA` (with `EVAL` only when Redis lost the script). */
-export const UPSTASH_SCRIPT_SHA1 = "e59fd2004c02afdfb85ef08ac7c4db9fe9ec1116";
+export const UPSTASH_SCRIPT_SHA1 = "0e56728ddabadbb194249c98824969c120a7d70a";
 
 /** Algorithm codes the script knows (ARGV per rule). */
 export const SCRIPT_ALGORITHMS = { fixedWindow: 1, slidingWindow: 2, tokenBucket: 3, gcra: 4, concurrency: 5 } as const;
