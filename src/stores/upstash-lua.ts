@@ -1,31 +1,31 @@
 /**
- * The algorithms of the Upstash script, one Lua function each, mirroring `src/algorithms/` operation for operation:
+ * The algorithms of the Upstash script, one branch of the Lua function `algorithm` each (one closure per call
+ * instead of five), mirroring `src/algorithms/` operation for operation:
  * Lua numbers and JS numbers are both IEEE doubles, so the same steps in the same order give the same bits.
- * `%` is `fmod` (JS `%`, exact), never Lua's `a - floor(a/b)*b`. Every function takes `(p, s, cost, now)`:
- * `p` the rule's three numbers, `s` its stored state (nil when absent) and returns
+ * `%` is `fmod` (JS `%`, exact), never Lua's `a - floor(a/b)*b`. `algorithm(a, limit, w, z, s, cost, now)` takes
+ * the algorithm code `a`, the rule's three numbers (named for the first two algorithms; a branch names them its
+ * own way), `s` its stored state (nil when absent) and returns
  * `allowed, remaining, resetAt, retryAfterMs (NEVER = -1), state, expiresAt[, leaseId]`. A JS `c ? a : b` is
  * Lua's `c and a or b`, exact here because `a` is always a number (every number is true in Lua).
- * The Lua carries no comments and little indentation (a body starts at column 0, each nested block one space in):
- * its text ships in every Worker bundle. Part of `UPSTASH_SCRIPT` (pinned SHA-1).
+ * The Lua carries no comments and little indentation (a branch's body starts at column 0, each nested block one
+ * space in): its text ships in every Worker bundle. Part of `UPSTASH_SCRIPT` (pinned SHA-1).
  */
 export const LUA_ALGORITHMS = [
   `local floor, ceil, max, min, fmod = math.floor, math.ceil, math.max, math.min, math.fmod
 local NEVER = -1
-local function push(t, ...) for _, v in ipairs({...}) do t[#t + 1] = v end end`,
-  // 1 fixedWindow (fixed-window.ts): p = {limit, windowMs}; state {windowStart, used}.
-  `local function fixed(p, s, cost, now)
-local limit, w = p[1], p[2]
+local function push(t, ...) for _, v in ipairs({...}) do t[#t + 1] = v end end
+local function algorithm(a, limit, w, z, s, cost, now)`,
+  // 1 fixedWindow (fixed-window.ts): limit, w = windowMs; state {windowStart, used}.
+  `if a == 1 then
 local start, count = now - fmod(now, w), 0
 if s and s[1] >= start then start, count = s[1], s[2] end
 local allowed = count + cost <= limit
 local used = allowed and count + cost or count
 local reset = used == 0 and now or start + w
 local retry = allowed and 0 or cost > limit and NEVER or start + w - now
-return allowed, max(0, limit - used), reset, retry, {start, used}, reset
-end`,
-  // 2 slidingWindow (sliding-window.ts): p = {limit, windowMs}; state {windowStart, current, previous}.
-  `local function sliding(p, s, cost, now)
-local limit, w = p[1], p[2]
+return allowed, max(0, limit - used), reset, retry, {start, used}, reset`,
+  // 2 slidingWindow (sliding-window.ts): limit, w = windowMs; state {windowStart, current, previous}.
+  `elseif a == 2 then
 local start, current, previous = now - fmod(now, w), 0, 0
 if s then
  if s[1] >= start then start, current, previous = s[1], s[2], s[3]
@@ -42,11 +42,10 @@ if not allowed then
  retry = cost > limit and NEVER or room >= 0 and left - floor(room / previous)
   or start + w - now + max(0, w - floor(((limit - cost) * w) / current))
 end
-return allowed, max(0, limit - used - ceil(carried / w)), expires, retry, {start, used, previous}, expires
-end`,
-  // 3 tokenBucket (token-bucket.ts): p = {capacity, refillRate, intervalMs}; state {tokens, refilledAt}.
-  `local function bucket(p, s, cost, now)
-local capacity, rate, interval = p[1], p[2], p[3]
+return allowed, max(0, limit - used - ceil(carried / w)), expires, retry, {start, used, previous}, expires`,
+  // 3 tokenBucket (token-bucket.ts): capacity, refillRate, intervalMs; state {tokens, refilledAt}.
+  `elseif a == 3 then
+local capacity, rate, interval = limit, w, z
 local tokens, refilled = capacity, now
 if s then
  tokens, refilled = s[1], s[2]
@@ -61,11 +60,10 @@ local allowed = cost <= tokens
 local left = allowed and tokens - cost or tokens
 local reset = left >= capacity and now or refilled + ceil((capacity - left) / rate) * interval
 local retry = allowed and 0 or cost > capacity and NEVER or refilled + ceil((cost - tokens) / rate) * interval - now
-return allowed, left, reset, retry, {left, refilled}, reset
-end`,
-  // 4 gcra (gcra.ts): p = {limit, periodMs, burst}; state {tatMs, tatFraction}.
-  `local function gcra(p, s, cost, now)
-local limit, period, burst = p[1], p[2], p[3]
+return allowed, left, reset, retry, {left, refilled}, reset`,
+  // 4 gcra (gcra.ts): limit, periodMs, burst; state {tatMs, tatFraction}.
+  `elseif a == 4 then
+local period, burst = w, z
 local tat, frac = now, 0
 if s and s[1] >= now then tat, frac = s[1], s[2] end
 local fraction = frac + cost * period
@@ -76,13 +74,12 @@ local endMs, endFrac = allowed and nextMs or tat, allowed and nextFrac or frac
 local ahead = (endMs - now) * limit + endFrac
 local reset = endFrac > 0 and endMs + 1 or endMs
 local retry = allowed and 0 or cost > burst and NEVER or ceil(((tat - now) * limit + frac + (cost - burst) * period) / limit)
-return allowed, max(0, floor((tolerance - ahead) / period)), reset, retry, {endMs, endFrac}, reset
-end`,
-  // 5 concurrency (concurrency.ts): p = {limit, leaseMs}; state {nextId, id₁, expiresAt₁, weight₁, …}, built in
+return allowed, max(0, floor((tolerance - ahead) / period)), reset, retry, {endMs, endFrac}, reset`,
+  // 5 concurrency (concurrency.ts): limit, leaseMs; state {nextId, id₁, expiresAt₁, weight₁, …}, built in
   // `live` with nextId at [1]. The retry walk sorts {expiresAt, weight} pairs by expiry (ties give the same answer
   // in any order). The 7th value is the lease taken (nil when none).
-  `local function leases(p, s, cost, now)
-local limit, lease = p[1], p[2]
+  `elseif a == 5 then
+local lease = w
 local id, live, used = s and s[1] or 1, {0}, 0
 for i = 2, s and #s - 2 or 0, 3 do
  if s[i + 1] > now then push(live, s[i], s[i + 1], s[i + 2]); used = used + s[i + 2] end
@@ -108,7 +105,7 @@ if not allowed then
  end
 end
 live[1] = id
-return allowed, max(0, limit - used), last, retry, live, last, taken
+return allowed, max(0, limit - used), last, retry, live, last, taken`,
+  `end
 end`,
-  `local algorithms, sizes = {fixed, sliding, bucket, gcra, leases}, {2, 3, 2, 2}`,
 ].join("\n");

@@ -4,6 +4,11 @@ import { LUA_ALGORITHMS } from "./upstash-lua.ts";
  * The Lua that applies every rule of one key atomically inside Redis (decide), or gives leases back (release).
  * The algorithms are in `upstash-lua.ts`; this is the rest. The Lua carries no comments and is indented as there
  * (its text ships in every Worker bundle): the `//` comment beside each part documents it. Numbers leave Lua through `%.0f`, never `%.14g`.
+ * Time inside Redis (per EVALSHA) is mostly what each call allocates and converts, so the script: passes
+ * arguments to `redis.call` as strings where it can (Redis turns a Lua number into text with a printf, e.g. for
+ * `PX`, exact for whole numbers); reads number arguments as `x + 0` (the same parse as `tonumber(x)`, without the
+ * call); creates no helper closure on the fixed-window path, which returns before the stored value's code;
+ * formats with `%.0f` (a slow printf) only what it writes into the stored value.
  *
  * KEYS[1]  the key's storage key. Its value is one string:
  *          "1\n<expiresAt>\n<rule name>\n<state numbers, space separated>\n<rule name>\n…"
@@ -42,26 +47,18 @@ export const UPSTASH_SCRIPT = [
   // sends. Stock redis-server rejects the flag; tests/support/upstash-bridge.ts strips it, as Upstash accepts it.
   "#!lua flags=allow-key-locking",
   LUA_ALGORITHMS,
-  `local function int(n) return string.format("%.0f", n) end`,
-  // A whole number ≥ 0 below 2^53 as 8 bytes, big-endian: how BITFIELD reads an i64.
-  `local function i64(n)
-local s = ""
-for _ = 1, 8 do s = string.char(fmod(n, 256)) .. s; n = floor(n / 256) end
-return s
-end`,
   `local key = KEYS[1]`,
   // ARGV[1]: now, or "redis" for Redis TIME (seconds and microseconds) in whole ms.
-  `local now = tonumber(ARGV[1])
-if ARGV[1] == "redis" then
+  `local now = ARGV[1]
+if now == "redis" then
 local t = redis.call("TIME")
-now = tonumber(t[1]) * 1000 + floor(tonumber(t[2]) / 1000)
-end`,
-  // ARGV[2…4]: cost (or L), mode, margin; rule i's five values are ARGV[5i-1…5i+3] (its name ARGV[5i+1]), the
-  // leases (release) after them.
-  `local cost, mode, margin = tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[4])
+now = t[1] * 1000 + floor(t[2] / 1000)
+else now = now + 0 end`,
+  // ARGV[2…4]: cost (or L), mode, margin (left a string: `+ ARGV[4]` reads it where a PX is written); rule i's
+  // five values are ARGV[5i-1…5i+3] (its name ARGV[5i+1]), the leases (release) after them.
+  `local cost, mode = ARGV[2] + 0, ARGV[3]
 local held = mode == "2" and cost or 0
-local count = (#ARGV - 4 - 3 * held) / 5
-local function name(i) return ARGV[5 * i + 1] end`,
+local count = (#ARGV - 4 - 3 * held) / 5`,
   // The stored states by rule name, none when the value is absent, expired or of another format. With counters
   // (KEYS[2…]) the value is not read.
   `local states, fast = {}, #KEYS > 1
@@ -73,35 +70,66 @@ local expiresAt = tonumber(lines[2])
 if lines[1] == "1" and expiresAt and expiresAt > now then
  for i = 3, #lines - 1, 2 do
   local s = {}
-  for n in string.gmatch(lines[i + 1], "%S+") do s[#s + 1] = tonumber(n) end
+  for n in string.gmatch(lines[i + 1], "%S+") do s[#s + 1] = n + 0 end
   states[lines[i]] = s
  end
 end
 end`,
   // Counters: rule i's is KEYS[i + 1]. Consuming adds the cost to it first (taken back below for a denial);
-  // peeking reads it. A count at or over the limit means exactly the limit (see the top comment).
+  // peeking reads it. A count at or over the limit means exactly the limit (see the top comment). The arguments
+  // are strings (ARGV[2] is the cost), as Redis would printf a Lua number.
   `local add = mode == "1" and cost or 0
 for i = 1, fast and count or 0 do
-local r = redis.call("BITFIELD", KEYS[i + 1], "GET", "i64", 0, unpack(add > 0 and {"INCRBY", "i64", 64, add} or {"GET", "i64", 64}))
-states[name(i)] = {r[1], min(r[2] - add, tonumber(ARGV[5 * i + 2]))}
+local k = KEYS[i + 1]
+local r = add > 0 and redis.call("BITFIELD", k, "GET", "i64", "0", "INCRBY", "i64", "64", ARGV[2])
+ or redis.call("BITFIELD", k, "GET", "i64", "0", "GET", "i64", "64")
+states[ARGV[5 * i + 1]] = {r[1], min(r[2] - add, ARGV[5 * i + 2] + 0)}
 end`,
-  // Rule i at cost c. A state of another shape (a rule renamed onto another algorithm) counts as absent;
-  // a concurrency state has 1 + 3n numbers.
+  // Rule i at cost c. A state of another shape (a rule renamed onto another algorithm) counts as absent: the
+  // shapes are 2 numbers, 3 for slidingWindow, and 1 + 3n for concurrency.
   `local function run(i, c)
-local a, s = tonumber(ARGV[5 * i]), states[name(i)]
-if s and #s ~= sizes[a] and not (a == 5 and #s % 3 == 1) then s = nil end
-return {algorithms[a]({tonumber(ARGV[5 * i + 2]), tonumber(ARGV[5 * i + 3]), tonumber(ARGV[5 * i + 4])}, s, c, now)}
+local a, s = ARGV[5 * i] + 0, states[ARGV[5 * i + 1]]
+if s and #s ~= (a == 2 and 3 or a < 5 and 2) and not (a == 5 and #s % 3 == 1) then s = nil end
+return {algorithm(a, ARGV[5 * i + 2] + 0, ARGV[5 * i + 3] + 0, ARGV[5 * i + 4] + 0, s, c, now)}
 end`,
-  // parts = {"1", "", name, state, …}: writes the value with its expiry, plus PX = max(1, expires - now) + margin.
-  `local function line(s)
+  // Decide (applyRules): all rules, all or nothing. Not writing, an allowed rule shows the key as it stands (cost 0).
+  // `out` is sized for one rule up front (each growth of a Lua table rehashes it).
+  // Then the counters: a window's first write is one SET of its 16 bytes (% and / by 256 are exact on whole
+  // numbers ≥ 0 below 2^53); a denial takes its cost back. Only a write of the stored value goes on past this part.
+  `local results, out, write = {}, count > 0 and {now, 0, 0, 0, 0, 0} or {now}, mode == "1" and cost > 0
+if mode ~= "2" then
+for i = 1, count do
+ results[i] = run(i, cost)
+ write = write and results[i][1]
+end
+for i = 1, count do
+ local r, j = results[i], 5 * i - 4
+ local shown = not write and cost > 0 and r[1] and run(i, 0) or r
+ out[j + 1], out[j + 2], out[j + 3], out[j + 4], out[j + 5] = r[1] and 1 or 0, shown[2], shown[3], r[4], write and r[7] or 0
+end
+for i = 1, fast and count or 0 do
+ local k, r, seen = KEYS[i + 1], results[i], states[ARGV[5 * i + 1]][1]
+ if write and r[5][1] ~= seen then
+  local a, c, b = r[5][1], r[5][2], {}
+  for j = 8, 1, -1 do
+   b[j], b[j + 8] = a % 256, c % 256
+   a, c = (a - b[j]) / 256, (c - b[j + 8]) / 256
+  end
+  redis.call("SET", k, string.char(unpack(b)), "PX", max(1, r[6] - now) + ARGV[4])
+ elseif add > 0 and not write and (r[1] or r[2] > 0) then
+  if seen == 0 then redis.call("DEL", k) else redis.call("BITFIELD", k, "INCRBY", "i64", 64, -add) end
+ end
+end
+if fast or not write then return out end
+end`,
+  // The stored value: parts = {"1", expiresAt, name, state, …}, written with PX = max(1, expires - now) + ARGV[4].
+  `local function int(n) return string.format("%.0f", n) end
+local function line(s)
 local t = {}
 for j, v in ipairs(s) do t[j] = int(v) end
 return table.concat(t, " ")
 end
-local function save(parts, expires)
-parts[2] = int(expires)
-redis.call("SET", key, table.concat(parts, "\\n"), "PX", int(max(1, expires - now) + margin))
-end`,
+local expires, parts = now, {"1", ""}`,
   // Release (applyRelease): drop each lease matching id AND expiry; nothing matched → no write. Else expiresAt is
   // recomputed by a cost-0 run of every rule with a state, but not before the released leases' own expiry (so
   // lease ids never restart while a handle could still match), and every stored state is written back.
@@ -109,7 +137,7 @@ end`,
 local hit, latest = false, now
 for j = 0, held - 1 do
  local b = 4 + count * 5 + j * 3
- local s, id, at = states[ARGV[b + 1]], tonumber(ARGV[b + 2]), tonumber(ARGV[b + 3])
+ local s, id, at = states[ARGV[b + 1]], ARGV[b + 2] + 0, ARGV[b + 3] + 0
  for i = 2, s and #s - 2 or 0, 3 do
   if s[i] == id and s[i + 1] == at then
    for _ = 1, 3 do table.remove(s, i) end
@@ -119,48 +147,25 @@ for j = 0, held - 1 do
  end
 end
 if not hit then return 0 end
-local expires, parts = latest, {"1", ""}
+expires, out = latest, 1
 for i = 1, count do
- if states[name(i)] then expires = max(expires, run(i, 0)[6]) end
+ if states[ARGV[5 * i + 1]] then expires = max(expires, run(i, 0)[6]) end
 end
 for n, s in pairs(states) do push(parts, n, line(s)) end
-save(parts, expires)
-return 1
-end`,
-  // Decide (applyRules): all rules, all or nothing. Not writing, an allowed rule shows the key as it stands (cost 0).
-  `local results, every = {}, true
+else
 for i = 1, count do
-results[i] = run(i, cost)
-every = every and results[i][1]
-end
-local out, write = {now}, mode == "1" and cost > 0 and every
-local expires, parts = now, {"1", ""}
-for i = 1, count do
-local r = results[i]
-local shown = r
-if write then
- expires = max(expires, r[6])
- push(parts, name(i), line(r[5]))
-elseif cost > 0 and r[1] then
- shown = run(i, 0)
-end
-push(out, r[1] and 1 or 0, shown[2], shown[3], r[4], write and r[7] or 0)
-end
-for i = 1, fast and count or 0 do
-local k, r, seen = KEYS[i + 1], results[i], states[name(i)][1]
-if write and r[5][1] ~= seen then
- redis.call("SET", k, i64(r[5][1]) .. i64(r[5][2]), "PX", int(max(1, r[6] - now) + margin))
-elseif add > 0 and not write and (r[1] or r[2] > 0) then
- if seen == 0 then redis.call("DEL", k) else redis.call("BITFIELD", k, "INCRBY", "i64", 64, -add) end
+ expires = max(expires, results[i][6])
+ push(parts, ARGV[5 * i + 1], line(results[i][5]))
 end
 end
-if write and not fast then save(parts, expires) end
+parts[2] = int(expires)
+redis.call("SET", key, table.concat(parts, "\\n"), "PX", max(1, expires - now) + ARGV[4])
 return out
 `,
 ].join("\n");
 
 /** SHA-1 of `UPSTASH_SCRIPT`, so a request is one `EVALSHA` (with `EVAL` only when Redis lost the script). */
-export const UPSTASH_SCRIPT_SHA1 = "40318aec812a543bf01776a6d9abc1ad2d264260";
+export const UPSTASH_SCRIPT_SHA1 = "0e56728ddabadbb194249c98824969c120a7d70a";
 
 /** Algorithm codes the script knows (ARGV per rule). */
 export const SCRIPT_ALGORITHMS = { fixedWindow: 1, slidingWindow: 2, tokenBucket: 3, gcra: 4, concurrency: 5 } as const;

@@ -256,7 +256,7 @@ const unexpected = (result: unknown) =>
  * all integers.
  */
 function decode(result: unknown, rules: number): StoreResponse {
-  const ok = Array.isArray(result) && result.length === 1 + 5 * rules && result.every((n) => Number.isInteger(n));
+  const ok = Array.isArray(result) && result.length === 1 + 5 * rules && result.every(Number.isInteger);
   if (!ok) throw unexpected(result);
   const numbers = result as number[];
   const outcomes: RuleOutcome[] = [];

@@ -155,19 +155,33 @@ describe("differential: the Lua gives the TypeScript reference's decisions", () 
   });
 
   it("state written by another algorithm under the same rule name counts as absent, not as an error", async () => {
+    // Every pair of algorithms that keep their state in the key's value (fixed windows alone use counters), so each
+    // state shape (2 numbers, 3 for slidingWindow, 1 + 3n for concurrency) meets every other one.
     const store = upstashStore({ url: backend.url, token: backend.token });
     const now = Date.UTC(2031, 2, 1);
-    const request = { key: "diff:renamed", cost: 1, now, consume: true, signal: undefined };
-    const fixed = rules([fixedWindow({ limit: 3, window: "1h", name: "x" })]);
-    await store.apply({ ...request, rules: fixed, evaluators: evaluatorsOf(fixed) });
-    const sliding = rules([slidingWindow({ limit: 3, window: "1h", name: "x" })]);
-    expect(await store.apply({ ...request, rules: sliding, evaluators: evaluatorsOf(sliding) })).toEqual({
-      outcomes: applyRules(
-        { rules: sliding, evaluators: evaluatorsOf(sliding), cost: 1, now, consume: true },
-        undefined,
-      ).outcomes,
-      now,
-    });
+    const kinds: Record<string, RuleInput> = {
+      sliding: slidingWindow({ limit: 3, window: "1h", name: "x" }),
+      bucket: tokenBucket({ capacity: 3, refillRate: 1, interval: "1h", name: "x" }),
+      gcra: gcra({ limit: 3, period: "1h", name: "x" }),
+      leases: concurrency({ limit: 3, lease: "1h", name: "x" }),
+    };
+    for (const [from, writer] of Object.entries(kinds)) {
+      for (const [to, reader] of Object.entries(kinds)) {
+        if (from === to) continue;
+        const request = { key: `diff:renamed:${from}:${to}`, cost: 1, now, consume: true, signal: undefined };
+        const written = rules([writer]);
+        await store.apply({ ...request, rules: written, evaluators: evaluatorsOf(written) });
+        const read = rules([reader]);
+        const want = applyRules(
+          { rules: read, evaluators: evaluatorsOf(read), cost: 1, now, consume: true },
+          undefined,
+        );
+        expect(
+          await store.apply({ ...request, rules: read, evaluators: evaluatorsOf(read) }),
+          `${from} → ${to}`,
+        ).toEqual({ outcomes: want.outcomes, now });
+      }
+    }
   });
 
   it('clock: "redis" decides at Redis TIME and returns it as `now`', async () => {
