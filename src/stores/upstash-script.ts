@@ -19,9 +19,9 @@ import { LUA_ALGORITHMS } from "./upstash-lua.ts";
  *          window and adds the cost. The count is the window's only when windowStart is the current window or a
  *          later one (a caller whose clock lags uses the later window, as fixedWindow does); an older or absent
  *          window is rewritten with one SET … PX when the request is consumed: the window's first write. A denied
- *          request takes its cost back (BITFIELD INCRBY −cost, or DEL of a counter it created) only where the
- *          count before was under the limit: at or over it, every cost above 0 is denied whatever the count, and
- *          remaining is 0, so a count left over the limit reads as the limit. Peeking is one BITFIELD GET each.
+ *          request takes its cost back (BITFIELD INCRBY −cost, or DEL of a counter it created), always: a count
+ *          left over the limit would be wrong for a later call under a higher limit (per-call `limits`, a deploy
+ *          that raises it). Peeking is one BITFIELD GET each.
  * ARGV[1]  now: epoch ms of the caller's clock, or "redis" to use Redis TIME
  * ARGV[2]  decide: cost, a whole number >= 0 (never above a rule's capacity); release: the number of leases L
  * ARGV[3]  "1" decide and write when every rule allows and cost > 0; "0" decide without writing (peek);
@@ -37,8 +37,7 @@ import { LUA_ALGORITHMS } from "./upstash-lua.ts";
  *
  * Billed commands: one `GET`, plus one `SET … PX` when a decision consumes or a release frees a lease; `TIME` too
  * with the Redis clock. With counters: one `BITFIELD` per rule, plus one `SET … PX` on a window's first write, or
- * one more `BITFIELD` (or `DEL`) where a denied request takes its cost back (a rule that allowed when another
- * denied, or whose count was under the limit by less than the cost). Edit the script only together with `UPSTASH_SCRIPT_SHA1` (a test recomputes it).
+ * one more `BITFIELD` (or `DEL`) per rule when the request is denied (each takes its cost back). Edit the script only together with `UPSTASH_SCRIPT_SHA1` (a test recomputes it).
  */
 export const UPSTASH_SCRIPT = [
   // Upstash runs a script under its global lock unless the shebang sets `allow-key-locking`; then it locks only
@@ -76,14 +75,14 @@ if lines[1] == "1" and expiresAt and expiresAt > now then
 end
 end`,
   // Counters: rule i's is KEYS[i + 1]. Consuming adds the cost to it first (taken back below for a denial);
-  // peeking reads it. A count at or over the limit means exactly the limit (see the top comment). The arguments
+  // peeking reads it. The arguments
   // are strings (ARGV[2] is the cost), as Redis would printf a Lua number.
   `local add = mode == "1" and cost or 0
 for i = 1, fast and count or 0 do
 local k = KEYS[i + 1]
 local r = add > 0 and redis.call("BITFIELD", k, "GET", "i64", "0", "INCRBY", "i64", "64", ARGV[2])
  or redis.call("BITFIELD", k, "GET", "i64", "0", "GET", "i64", "64")
-states[ARGV[5 * i + 1]] = {r[1], min(r[2] - add, ARGV[5 * i + 2] + 0)}
+states[ARGV[5 * i + 1]] = {r[1], r[2] - add}
 end`,
   // Rule i at cost c. A state of another shape (a rule renamed onto another algorithm) counts as absent: the
   // shapes are 2 numbers, 3 for slidingWindow, and 1 + 3n for concurrency.
@@ -116,7 +115,7 @@ for i = 1, fast and count or 0 do
    a, c = (a - b[j]) / 256, (c - b[j + 8]) / 256
   end
   redis.call("SET", k, string.char(unpack(b)), "PX", max(1, r[6] - now) + ARGV[4])
- elseif add > 0 and not write and (r[1] or r[2] > 0) then
+ elseif add > 0 and not write then
   if seen == 0 then redis.call("DEL", k) else redis.call("BITFIELD", k, "INCRBY", "i64", 64, -add) end
  end
 end
@@ -165,7 +164,7 @@ return out
 ].join("\n");
 
 /** SHA-1 of `UPSTASH_SCRIPT`, so a request is one `EVALSHA` (with `EVAL` only when Redis lost the script). */
-export const UPSTASH_SCRIPT_SHA1 = "0e56728ddabadbb194249c98824969c120a7d70a";
+export const UPSTASH_SCRIPT_SHA1 = "0d9e997979e30fc3a0759186ff42b1a8f951d91e";
 
 /** Algorithm codes the script knows (ARGV per rule). */
 export const SCRIPT_ALGORITHMS = { fixedWindow: 1, slidingWindow: 2, tokenBucket: 3, gcra: 4, concurrency: 5 } as const;

@@ -92,11 +92,13 @@ describe("commands billed per decision (INFO commandstats on the real redis-serv
     rows.push(`  release (freed / none matched): ${total(freed)} / ${total(again)}`);
   });
 
-  describe("fixed windows alone: a counter per rule, so 2 per decision like @upstash/ratelimit", () => {
+  describe("fixed windows alone: a counter per rule, so 2 per allowed decision like @upstash/ratelimit", () => {
     // The counter's first write in a window is a SET … PX (the window's start and count, with the key's expiry);
-    // after it a decision is one BITFIELD per rule (read the window, add the cost), allowed or denied.
+    // after it an allowed decision or a peek is one BITFIELD per rule (read the window, add the cost), and a denial
+    // one more per rule to take the cost back.
     const FIRST = { evalsha: 1, bitfield: 1, set: 1 };
     const NEXT = { evalsha: 1, bitfield: 1 };
+    const BACK = { evalsha: 1, bitfield: 2 };
     const limiterOf = (rules: RuleInput[]) =>
       createRateLimiter({
         store: upstashStore({ url: backend.url, token: backend.token }),
@@ -108,7 +110,7 @@ describe("commands billed per decision (INFO commandstats on the real redis-serv
       });
     let now = T;
 
-    it("one rule: 3 for a window's first allowed decision, then 2 per allowed, denied or peek", async () => {
+    it("one rule: 3 for a window's first allowed decision, then 2 per allowed decision or peek, 3 per denial", async () => {
       now = T;
       const limiter = limiterOf([fixedWindow({ limit: 3, window: "1m" })]);
       await limiter.peek("warm-up");
@@ -123,7 +125,7 @@ describe("commands billed per decision (INFO commandstats on the real redis-serv
       ]) {
         counts.push(await commandsDuring(call));
       }
-      expect(counts).toEqual([FIRST, NEXT, NEXT, NEXT, NEXT, NEXT]);
+      expect(counts).toEqual([FIRST, NEXT, NEXT, BACK, BACK, NEXT]);
       now = T + 60_000; // the next window: its first write again
       expect(await commandsDuring(() => limiter.limit("one"))).toEqual(FIRST);
       expect((await limiter.peek("one")).remaining).toBe(2);
@@ -132,17 +134,19 @@ describe("commands billed per decision (INFO commandstats on the real redis-serv
       );
     });
 
-    it("a denial takes its cost back (one more BITFIELD) only when the count before was under the limit", async () => {
+    it("a denial takes its cost back (one more BITFIELD), under the limit or at it, so a higher limit counts true", async () => {
       now = T;
-      const limiter = limiterOf([fixedWindow({ limit: 3, window: "1m" })]);
+      const limiter = limiterOf([fixedWindow({ limit: 3, window: "1m", name: "r" })]);
       await limiter.limit("overshoot", { cost: 2 });
-      const back = { evalsha: 1, bitfield: 2 };
-      expect(await commandsDuring(() => limiter.limit("overshoot", { cost: 2 }))).toEqual(back); // 2 + 2 > 3
+      expect(await commandsDuring(() => limiter.limit("overshoot", { cost: 2 }))).toEqual(BACK); // 2 + 2 > 3
       expect((await limiter.peek("overshoot")).remaining).toBe(1);
       await limiter.limit("overshoot");
-      expect(await commandsDuring(() => limiter.limit("overshoot", { cost: 2 }))).toEqual(NEXT); // at the limit
+      expect(await commandsDuring(() => limiter.limit("overshoot", { cost: 2 }))).toEqual(BACK); // at the limit
       const after = await limiter.peek("overshoot");
       expect([after.remaining, after.allowed]).toEqual([0, false]);
+      // The same key under a limit of 5: the 3 admitted count, the denied 4 do not.
+      const higher = limiterOf([fixedWindow({ limit: 5, window: "1m", name: "r" })]);
+      expect((await higher.peek("overshoot")).remaining).toBe(2);
     });
 
     it("several rules: one BITFIELD each; a denial by one takes the cost back from the others, all or nothing", async () => {
@@ -153,7 +157,7 @@ describe("commands billed per decision (INFO commandstats on the real redis-serv
       ]);
       expect(await commandsDuring(() => limiter.limit("multi"))).toEqual({ evalsha: 1, bitfield: 2, set: 2 });
       const denied = await commandsDuring(async () => expect((await limiter.limit("multi")).allowed).toBe(false));
-      expect(denied).toEqual({ evalsha: 1, bitfield: 3 }); // hourly's cost taken back; burst was at its limit
+      expect(denied).toEqual({ evalsha: 1, bitfield: 4 }); // both costs taken back
       expect((await limiter.peek("multi")).rules.map((r) => r.remaining)).toEqual([4, 0]);
       now = T + 60_000;
       expect(await commandsDuring(() => limiter.limit("multi"))).toEqual({ evalsha: 1, bitfield: 2, set: 1 });
@@ -185,7 +189,7 @@ describe("commands billed per decision (INFO commandstats on the real redis-serv
       set: 1,
       time: 1,
     });
-    expect(await commandsDuring(() => limiter.limit("redis-clock"))).toEqual({ evalsha: 1, bitfield: 1, time: 1 });
+    expect(await commandsDuring(() => limiter.limit("redis-clock"))).toEqual({ evalsha: 1, bitfield: 2, time: 1 });
     const leasing = createRateLimiter({ store, rules: [concurrency({ limit: 1 })], prefix: "cmd" });
     const held = await leasing.limit("redis-clock-lease");
     expect(await commandsDuring(() => held.release!())).toEqual({ ...ALLOWED, time: 1 });
