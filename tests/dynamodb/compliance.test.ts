@@ -4,19 +4,20 @@ import { client, createTable } from "./tables.ts";
 
 const db = client();
 
-// The default store: the cache makes most decisions one conditional write. Traces of 200 steps (not 300)
-// keep the file near 10 s against DynamoDB Local; the two variants below run 100 steps.
+// The default store: the cache makes most decisions one conditional write. Traces of 120 steps (not 300) and 60 for
+// the two variants below keep the file, which runs every check three times, near 40 s against DynamoDB Local on two
+// cores; the DynamoDB fuzzer (tests/fuzz/dynamodb.test.ts) runs longer traces in every mode.
 testStore({
   name: "dynamodb",
   create: async () => dynamoDbStore({ client: db, tableName: await createTable(db, "compliance") }),
-  traceLength: 200,
+  traceLength: 120,
 });
 
 // No cache: every decision writes blind and retries on the item the failed write returns.
 testStore({
   name: "dynamodb (cacheSize 0)",
   create: async () => dynamoDbStore({ client: db, tableName: await createTable(db, "nocache"), cacheSize: 0 }),
-  traceLength: 100,
+  traceLength: 60,
 });
 
 // Cold keys read first, and every cached denial is confirmed by a read.
@@ -29,6 +30,6 @@ testStore({
       coldKey: "read",
       confirmDenialsAfterMs: 0,
     }),
-  traceLength: 100,
+  traceLength: 60,
   close: () => db.destroy(),
 });

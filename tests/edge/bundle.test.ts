@@ -38,7 +38,8 @@ describe("every public entry point bundles for edge runtimes with no Node API", 
 // carries, since the store picks the path per request). Issue 17 (per-call `limits`): every limiter rejects unknown
 // options and hands `limits` to `tenantLimits()` when given; the layers tell a call's own quotas apart. Moving the
 // fallback store's algorithm check into fallbackTo's code paid for part of it; the Upstash ceilings still moved up by
-// 0.125 KB (10,494 -> 10,566 B and 12,015 -> 12,082 B): the coordinator to decide.
+// 0.125 KB (10,494 -> 10,566 B and 12,015 -> 12,082 B), kept: rejecting unknown options is issue 17's fix, and the
+// rest is the seam that lets a Worker without `tenants` carry none of the quota code.
 const WORKERS: readonly { fixture: string; name: string; limitKb: number; targetKb?: number; upstash?: true }[] = [
   { fixture: "worker-memory.ts", name: "Worker: core + memory store", limitKb: 5 },
   { fixture: "worker-upstash.ts", name: "Worker: core + Upstash store", limitKb: 10.375, targetKb: 8, upstash: true },
