@@ -1,7 +1,7 @@
 // Hand-written SVG line charts (the prefetch bench's figures against offered load): panels in a grid of two
 // columns, one shared legend, an optional reference line; system sans-serif font, no external resources.
 import type { LineChart } from "./result.ts";
-import { escapeXml, formatNumber } from "./svg.ts";
+import { escapeXml, formatNumber } from "./text.ts";
 
 const PALETTE = ["#1f6feb", "#d97706", "#059669", "#6b7280", "#be185d"];
 const PANEL_W = 370;

@@ -1,7 +1,7 @@
 // RESULTS.md from the scenarios' results: headline table first, then every table with spread and ratios.
 import type { Row, ScenarioResult, Table } from "./result.ts";
 import type { Summary } from "./stats.ts";
-import { formatNumber } from "./svg.ts";
+import { formatNumber } from "./text.ts";
 
 export interface ReportContext {
   readonly date: string;

@@ -1,6 +1,7 @@
 // Hand-written SVG charts: grouped horizontal bars, system sans-serif font, no external resources.
 import { renderLineChart } from "./line-chart.ts";
 import type { Chart, LineChart } from "./result.ts";
+import { escapeXml, formatNumber } from "./text.ts";
 
 const COLORS = ["#1f6feb", "#d97706", "#6b7280", "#059669"];
 const WIDTH = 760;
@@ -8,19 +9,6 @@ const LABEL_WIDTH = 260;
 const BAR = 14;
 const GAP = 4;
 const GROUP_GAP = 14;
-
-export const escapeXml = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-
-/** Short human form of a figure: 3 significant digits, thousands grouped. */
-export function formatNumber(value: number): string {
-  if (!Number.isFinite(value)) return String(value);
-  const abs = Math.abs(value);
-  if (Number.isInteger(value) || abs >= 1000) return Math.round(value).toLocaleString("en");
-  if (abs >= 100) return value.toFixed(0);
-  if (abs >= 10) return value.toFixed(1);
-  if (abs >= 1) return value.toFixed(2);
-  return value === 0 ? "0" : value.toPrecision(2);
-}
 
 /** A label in lines of at most ~36 characters (about the label column at 12 px), broken at spaces. */
 function wrap(label: string): string[] {
