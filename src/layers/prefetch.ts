@@ -1,4 +1,4 @@
-import type { Decision, RuleDecision } from "../decision.ts";
+import { type Decision, type RuleDecision, ruleDecision } from "../decision.ts";
 import { describe } from "../describe.ts";
 import type { Rule } from "../rules/types.ts";
 import { storagePrefix } from "../storage-key.ts";
@@ -65,26 +65,19 @@ function prefetching(
 
   /**
    * A decision from held units: allowed, `remaining` what this isolate still holds (surely there), no store call.
-   * Built here as `combine` would build it (every rule allows with the same `remaining`, so the first rule is the
-   * tightest), without the outcomes in between: this is the hot path.
+   * Built as `combine` would build it (every rule allows with the same `remaining`, so the first rule is the
+   * tightest), without its search for the tightest rule: this is the hot path.
    */
   function fromPool(entry: KeyEntry, lot: Lot, now: number): Decision {
     counters.prefetched!++;
     const remaining = held(entry);
     const rules: RuleDecision[] = new Array(infos.length);
+    // One outcome, its resetAt set per rule: `ruleDecision` copies it.
+    const outcome = { allowed: true, remaining, resetAt: now, retryAfterMs: 0 };
     for (let i = 0; i < infos.length; i++) {
-      const info = infos[i]!;
       const { resetAt } = lot.outcomes[i]!;
-      rules[i] = {
-        name: info.name,
-        algorithm: info.algorithm,
-        allowed: true,
-        limit: info.quota,
-        windowMs: info.windowMs,
-        remaining,
-        resetAt: resetAt > now ? resetAt : now,
-        retryAfterMs: 0,
-      };
+      outcome.resetAt = resetAt > now ? resetAt : now;
+      rules[i] = ruleDecision(infos[i]!, outcome);
     }
     const { limit, resetAt } = rules[0]!;
     return {
