@@ -1,7 +1,7 @@
 import { ConfigError, StoreError, toStoreError } from "../src/errors.ts";
 import type { RemoteStore } from "../src/layers/layer.ts";
 import { standardLayers } from "../src/layers/standard.ts";
-import { ALGORITHMS } from "../src/rules/algorithm-list.ts";
+import { ALGORITHMS, FEATURES } from "../src/rules/algorithm-list.ts";
 import { storageKey } from "../src/storage-key.ts";
 import type { ReleaseRequest, StoreRequest, StoreResponse } from "../src/store.ts";
 import type { ObjectApplyRequest, ObjectApplyResponse, ObjectReleaseRequest } from "./object.ts";
@@ -79,6 +79,7 @@ export function durableObjectStore(
     name: NAME,
     layers: standardLayers,
     algorithms: ALGORITHMS,
+    features: FEATURES,
     async apply(request: StoreRequest): Promise<StoreResponse> {
       const name = await storageKey(request.key, config.maxNameBytes);
       const response = await call("apply", request.signal, () =>

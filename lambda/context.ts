@@ -37,7 +37,7 @@ export function decisionContext(decision: Decision, format: HeaderFormat = "draf
   if (headers["RateLimit-Policy"] !== undefined) context.rl_ratelimit_policy = headers["RateLimit-Policy"];
   if (!decision.allowed) {
     context.rl_violated = decision.rules
-      .filter((r) => !r.allowed)
+      .filter((r) => !r.allowed && !r.shadow)
       .map((r) => r.name)
       .join(",");
   }

@@ -89,7 +89,7 @@ export function validateOptions(options: RateLimiterOptions): RateLimiterConfig 
     problems.push('rules: expected at least one rule, e.g. [gcra({ limit: 100, period: "1m" })]');
   } else {
     options.rules.forEach((raw, i) => {
-      const rule = normalizeRule(raw, `rules[${i}]`, problems);
+      const rule = normalizeRule(raw, `rules[${i}]`, problems, store);
       if (!rule) return;
       if (rules.some((other) => other.name === rule.name)) {
         problems.push(`rules[${i}]: the name "${rule.name}" is used twice; give each rule its own name`);

@@ -16,13 +16,24 @@ export interface RuleDecision {
   readonly remaining: number;
   readonly resetAt: number;
   readonly retryAfterMs: number;
+  /**
+   * A `shadow()` rule: `allowed` is its own verdict, which the decision ignores; it is left out of the headline
+   * numbers, the RateLimit headers and the 429's `violated-policies`.
+   */
+  readonly shadow?: true | undefined;
 }
 
 /** The answer to `limit()` or `peek()`. */
 export interface Decision {
-  /** Every rule allows the request (and it was consumed, for `limit()`). */
+  /**
+   * Every enforced rule (all but `shadow()` ones) allows the request (and it was consumed, for `limit()`); with no
+   * enforced rule, always.
+   */
   readonly allowed: boolean;
-  /** `limit`, `remaining` and `resetAt` come from the most restrictive rule: the one with the least remaining. */
+  /**
+   * `limit`, `remaining` and `resetAt` come from the most restrictive enforced rule: the one with the least remaining
+   * (with none, `limit` and `remaining` are Infinity and `resetAt` is `now`).
+   */
   readonly limit: number;
   /** Units left, never negative. */
   readonly remaining: number;
@@ -52,6 +63,8 @@ export interface RuleInfo {
   readonly quota: number;
   readonly windowMs: number;
   readonly capacity: number;
+  /** A `shadow()` rule. */
+  readonly shadow?: true;
 }
 
 interface Outcome {
@@ -72,25 +85,31 @@ export function ruleDecision(info: RuleInfo, o: Outcome): RuleDecision {
     remaining: o.remaining,
     resetAt: o.resetAt,
     retryAfterMs: o.retryAfterMs,
+    shadow: info.shadow,
   };
 }
 
-/** Builds the decision: allowed only when every rule allows; the headline numbers come from the tightest rule. */
+/**
+ * Builds the decision: allowed only when every enforced rule allows; the headline numbers come from the tightest
+ * enforced rule (shadow rules are only reported).
+ */
 export function combine(infos: readonly RuleInfo[], outcomes: readonly Outcome[], now: number): Decision {
   // One plain loop, no closures: this runs on every decision. Denied, the tightest rule is the first with the
-  // longest wait, so its retryAfterMs is the decision's.
+  // longest wait, so its retryAfterMs is the decision's. `least` starts as no limit at all, which any enforced rule
+  // replaces (a denial's wait is above 0).
   const perRule: RuleDecision[] = new Array(infos.length);
   let allowed = true;
-  let least: RuleDecision | undefined;
-  let latest: RuleDecision | undefined;
+  let least = { limit: Number.POSITIVE_INFINITY, remaining: Number.POSITIVE_INFINITY, resetAt: now, retryAfterMs: 0 };
+  let latest = least;
   for (let i = 0; i < infos.length; i++) {
     const r = ruleDecision(infos[i]!, outcomes[i]!);
     perRule[i] = r;
+    if (r.shadow) continue;
     if (!r.allowed) allowed = false;
-    if (!least || r.remaining < least.remaining) least = r;
-    if (!latest || r.retryAfterMs > latest.retryAfterMs) latest = r;
+    if (r.remaining < least.remaining) least = r;
+    if (r.retryAfterMs > latest.retryAfterMs) latest = r;
   }
-  const tightest = allowed ? least! : latest!;
+  const tightest = allowed ? least : latest;
   return {
     allowed,
     limit: tightest.limit,

@@ -1,6 +1,6 @@
 import type { Evaluator, Lease, RuleOutcome } from "./algorithms/apply.ts";
 import type { Decision } from "./decision.ts";
-import type { Algorithm, Rule } from "./rules/types.ts";
+import type { Algorithm, Rule, RuleFeature } from "./rules/types.ts";
 
 /** One decision asked of a store: all rules of one key, applied atomically in one round trip. */
 export interface StoreRequest {
@@ -77,6 +77,11 @@ export interface Store {
   readonly name: string;
   /** The algorithms this store can apply. */
   readonly algorithms: readonly Algorithm[];
+  /**
+   * The rule features (`shadow()`, `blockFor()`) this store applies. Absent: none, and the limiter refuses rules
+   * that carry one. A store that runs `applyRules` with the request's evaluators (or `evaluatorsOf`) gets both.
+   */
+  readonly features?: readonly RuleFeature[];
   apply(request: StoreRequest): Promise<StoreResponse>;
   /** Set by the outermost layer (prefetching) when it can answer some requests with no store call. */
   readonly near?: NearFace;

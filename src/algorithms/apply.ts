@@ -31,8 +31,17 @@ export interface Applied {
   readonly write: KeyState | undefined;
 }
 
-/** One rule's algorithm, as `StoreRequest.evaluators` carries them (`evaluatorsOf` looks them up by name). */
-export type Evaluator = (rule: Rule, state: RuleState | undefined, cost: number, now: number) => Evaluation;
+/**
+ * One rule's algorithm, as `StoreRequest.evaluators` carries them (`evaluatorsOf` looks them up by name). `consume`
+ * (`limit` rather than `peek`) matters only to a `blockFor()` rule, whose block starts with a consuming call it denies.
+ */
+export type Evaluator = (
+  rule: Rule,
+  state: RuleState | undefined,
+  cost: number,
+  now: number,
+  consume?: boolean,
+) => Evaluation;
 
 /** What `applyRules` needs of a decision: a `StoreRequest` without its key and signal. */
 export interface ApplyRequest {
@@ -59,8 +68,10 @@ export interface ApplyReleaseRequest {
 
 /**
  * Applies all rules of one key at once, all or nothing: a request is consumed only when every rule allows
- * it and `consume` is true and the cost is above zero. Otherwise nothing is written, and each outcome shows
- * the key as it stands (with `allowed` and `retryAfterMs` still answering for the given cost). `stored` is the
+ * it (a `shadow()` rule need not: it then keeps its state) and `consume` is true and the cost is above zero.
+ * Otherwise nothing is written (except a `blockFor()` rule's block that a consuming call starts: then every rule's
+ * state is written as it stands), and each outcome shows the key as it stands (with `allowed` and `retryAfterMs`
+ * still answering for the given cost). `stored` is the
  * key's state as last written (state past its `expiresAt` counts as none). A store in the limiter's isolate
  * passes its `StoreRequest` as it is, whose evaluators hold only the algorithms its rules use.
  */
@@ -84,7 +95,8 @@ export function applyRules(request: ApplyRequest, stored: KeyState | undefined):
 /**
  * The first half of `applyRules`, for a store that writes the state itself (the memory store, in place): fills
  * `evaluations` with every rule's evaluation for the cost. When the request is consumed (every rule allows it,
- * `consume`, cost above zero) returns nothing: the caller writes each evaluation's state. Otherwise returns the
+ * `consume`, cost above zero), or a denial starts a block, returns nothing: the caller writes each evaluation's state
+ * and reports the evaluations as the outcomes. Otherwise returns the
  * outcomes: the key as it stands, answering for the cost. `stored` is as for `applyRules`.
  */
 export function evaluateRules(
@@ -92,21 +104,27 @@ export function evaluateRules(
   stored: KeyState | undefined,
   evaluations: Evaluation[],
 ): RuleOutcome[] | undefined {
-  const { rules, evaluators, cost, now } = request;
+  const { rules, evaluators, cost, now, consume } = request;
   const states = stored && stored.expiresAt > now ? stored.rules : undefined;
   let allowed = true;
+  let block: true | undefined;
   for (let i = 0; i < rules.length; i++) {
     const rule = rules[i]!;
-    const e = evaluators[i]!(rule, states?.[rule.name], cost, now);
-    allowed &&= e.allowed;
+    const e = evaluators[i]!(rule, states?.[rule.name], cost, now, consume);
+    // A shadow rule that denies keeps its state: its evaluation's state is the state as it was.
+    allowed &&= e.allowed || !!rule.shadow;
+    block ||= e.block;
     evaluations[i] = e;
   }
-  if (allowed && request.consume && cost > 0) return;
-  return rules.map((rule, i) => {
+  if (allowed && consume && cost > 0) return;
+  const outcomes = rules.map((rule, i) => {
     const e = evaluations[i]!;
     const asIs = e.allowed && cost > 0 ? evaluators[i]!(rule, states?.[rule.name], 0, now) : e;
+    // A block starts: the caller writes every rule's state as it stands, and reports these as the outcomes.
+    if (block) evaluations[i] = { ...asIs, allowed: e.allowed, retryAfterMs: e.retryAfterMs };
     return { allowed: e.allowed, remaining: asIs.remaining, resetAt: asIs.resetAt, retryAfterMs: e.retryAfterMs };
   });
+  return block ? undefined : outcomes;
 }
 
 function outcome(e: Evaluation): RuleOutcome {

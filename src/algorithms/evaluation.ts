@@ -17,6 +17,8 @@ export interface Evaluation {
   readonly expiresAt: number;
   /** Concurrency rules only: the id of the lease this request took (present when allowed with cost > 0). */
   readonly leaseId?: number;
+  /** A `blockFor()` rule's block starts with this denial: the store writes `state` though nothing is consumed. */
+  readonly block?: true;
 }
 
 /** Rule state is a short array of whole numbers, the same in every store (JS, Lua, DynamoDB, SQLite). */

@@ -1,5 +1,6 @@
 import type { Algorithm, Rule } from "../rules/types.ts";
 import type { Evaluator } from "./apply.ts";
+import { blocking } from "./block.ts";
 import { concurrency } from "./concurrency.ts";
 import { fixedWindow } from "./fixed-window.ts";
 import { gcra } from "./gcra.ts";
@@ -16,6 +17,8 @@ export const evaluate: Evaluator = (rule, state, cost, now) => EVALUATORS[rule.a
 
 /**
  * The algorithm of each rule, in order, for `applyRules` and `applyRelease` where rules arrive without them (a
- * store that runs the algorithms on the far side of a wire, as the Durable Object does). Bundles every algorithm.
+ * store that runs the algorithms on the far side of a wire, as the Durable Object does), with a `blockFor()` rule's
+ * block around its own. Bundles every algorithm.
  */
-export const evaluatorsOf = (rules: readonly Rule[]): Evaluator[] => rules.map((rule) => EVALUATORS[rule.algorithm]);
+export const evaluatorsOf = (rules: readonly Rule[]): Evaluator[] =>
+  rules.map((rule) => (rule.blockMs ? blocking(EVALUATORS[rule.algorithm]) : EVALUATORS[rule.algorithm]));

@@ -21,22 +21,24 @@ const windowSeconds = (rule: RuleDecision) => Math.max(1, seconds(rule.windowMs)
  * - `draft-6`: `RateLimit-Policy`, `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset` (seconds from now).
  * - `legacy`: `X-RateLimit-Limit`, `X-RateLimit-Remaining`, `X-RateLimit-Reset` (epoch seconds).
  *
- * The top-level numbers come from the tightest rule.
+ * The top-level numbers come from the tightest rule. `shadow()` rules are left out; with no other rule, so are
+ * the RateLimit fields.
  */
 export function rateLimitHeaders(decision: Decision, format: HeaderFormat = "draft-8"): Record<string, string> {
   const headers: Record<string, string> = {};
   if (!decision.allowed && Number.isFinite(decision.retryAfterMs)) {
     headers["Retry-After"] = String(Math.max(1, seconds(decision.retryAfterMs)));
   }
-  if (decision.degraded) return headers;
+  const rules = decision.rules.filter((r) => !r.shadow);
+  if (decision.degraded || !rules[0]) return headers;
   const reset = seconds(decision.resetAt - decision.now);
-  const policies = decision.rules.map((r) => `${r.limit};w=${windowSeconds(r)}`).join(", ");
+  const policies = rules.map((r) => `${r.limit};w=${windowSeconds(r)}`).join(", ");
   switch (format) {
     case "draft-8":
-      headers["RateLimit-Policy"] = decision.rules
+      headers["RateLimit-Policy"] = rules
         .map((r) => `"${r.name}";q=${r.limit}${r.algorithm === "concurrency" ? CONCURRENT : ""};w=${windowSeconds(r)}`)
         .join(", ");
-      headers.RateLimit = decision.rules
+      headers.RateLimit = rules
         .map((r) => `"${r.name}";r=${r.remaining};t=${seconds(r.resetAt - decision.now)}`)
         .join(", ");
       break;

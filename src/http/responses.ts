@@ -39,7 +39,7 @@ export interface DeniedBody {
  */
 export function deniedBody(
   decision: Pick<Decision, "degraded" | "reason"> & {
-    readonly rules: readonly Pick<RuleDecision, "name" | "allowed">[];
+    readonly rules: readonly Pick<RuleDecision, "name" | "allowed" | "shadow">[];
   },
   retryAfter: string | undefined,
 ): DeniedBody {
@@ -58,7 +58,7 @@ export function deniedBody(
       decision.reason === "exceeds-capacity"
         ? "This request costs more than the quota allows at once; it can never succeed as it is."
         : `Quota exceeded; retry in ${seconds(retryAfter)}.`,
-    "violated-policies": decision.rules.filter((r) => !r.allowed).map((r) => r.name),
+    "violated-policies": decision.rules.filter((r) => !r.allowed && !r.shadow).map((r) => r.name),
   };
 }
 

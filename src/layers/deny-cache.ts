@@ -18,7 +18,8 @@ export const denyCache: Layer = {
     return { denyCacheKeys };
   },
   wrap(inner, { denyCacheKeys, rules }, { counters, infos }) {
-    if (denyCacheKeys === 0) return inner;
+    // Its bounds know neither shadow rules (left out of a decision's numbers) nor blocks (which outlast them).
+    if (denyCacheKeys === 0 || rules.some((rule) => rule.shadow || rule.blockMs)) return inner;
     const denied = newDenyCache(denyCacheKeys);
     return {
       ...inner,

@@ -26,8 +26,8 @@ const MAX_KEYS = 10_000;
  * in one store call (charged to every rule, all or nothing), and later requests in this isolate spend those units
  * with no store call, as long as every rule still allows spending them (docs/prefetch.md). It never admits a request
  * the exact limiter would refuse; units an isolate holds are unavailable to the others until spent or expired.
- * A limiter with a concurrency or token-bucket rule, or with a local store (memory), decides every request as it would
- * without it.
+ * A limiter with a concurrency, token-bucket, `shadow()` or `blockFor()` rule, or with a local store (memory), decides
+ * every request as it would without it.
  * Problems with the options are reported by `createRateLimiter` with every other problem.
  */
 export function prefetchQuota(options: PrefetchOptions = {}): Layer {
@@ -59,6 +59,8 @@ function prefetching(
   // clock that restarts whenever it is full, so a store charged for units this isolate never spends can refill
   // earlier than the exact limiter would, and grant a unit it would refuse: held units are never safe there.
   if (infos.some((info) => info.algorithm === "concurrency" || info.algorithm === "tokenBucket")) return inner;
+  // A shadow rule's units are not all or nothing with the others', and a block denies what held units would admit.
+  if (own.some((rule) => rule.shadow || rule.blockMs)) return inner;
   counters.prefetched = 0;
   const maxUnits = Math.floor(maxShare * Math.min(...infos.map((info) => info.capacity)));
   const keys = keyEntries(MAX_KEYS);

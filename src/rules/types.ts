@@ -6,33 +6,48 @@ export type Algorithm = Rule["algorithm"];
 
 /** A validated rule, as stores receive it: whole numbers, durations in milliseconds. */
 export type Rule = FixedWindowRule | SlidingWindowRule | TokenBucketRule | GcraRule | ConcurrencyRule;
-export interface FixedWindowRule {
+
+/**
+ * What the wrappers `shadow()` and `blockFor()` add to a rule (never both, never on a concurrency rule). A store that
+ * cannot honour them leaves them out of `Store.features`, and the limiter refuses such rules for it.
+ */
+export interface RuleFeatures {
+  /** `shadow()`: evaluated and reported, never denies; consumes only when it alone would allow. */
+  readonly shadow?: true;
+  /** `blockFor()`: after this rule denies a consuming call, it denies every cost for this many ms from then. */
+  readonly blockMs?: number;
+}
+
+/** A feature a store declares in `Store.features`: it applies rules that carry it (`RuleFeatures`). */
+export type RuleFeature = "shadow" | "blockFor";
+
+export interface FixedWindowRule extends RuleFeatures {
   readonly algorithm: "fixedWindow";
   readonly name: string;
   readonly limit: number;
   readonly windowMs: number;
 }
-export interface SlidingWindowRule {
+export interface SlidingWindowRule extends RuleFeatures {
   readonly algorithm: "slidingWindow";
   readonly name: string;
   readonly limit: number;
   readonly windowMs: number;
 }
-export interface TokenBucketRule {
+export interface TokenBucketRule extends RuleFeatures {
   readonly algorithm: "tokenBucket";
   readonly name: string;
   readonly capacity: number;
   readonly refillRate: number;
   readonly intervalMs: number;
 }
-export interface GcraRule {
+export interface GcraRule extends RuleFeatures {
   readonly algorithm: "gcra";
   readonly name: string;
   readonly limit: number;
   readonly periodMs: number;
   readonly burst: number;
 }
-export interface ConcurrencyRule {
+export interface ConcurrencyRule extends RuleFeatures {
   readonly algorithm: "concurrency";
   readonly name: string;
   readonly limit: number;

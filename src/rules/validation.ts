@@ -1,15 +1,18 @@
 import { describe } from "../describe.ts";
 import { parseDuration } from "../duration.ts";
 import { ALGORITHMS } from "./algorithm-list.ts";
-import type { OptionReader, RuleInput } from "./input.ts";
+import type { OptionReader, RuleInput, RuleStore } from "./input.ts";
 import type { Algorithm, Rule } from "./types.ts";
 
 // Ten years: long enough for any quota, short enough that `start + 2 × window` stays an exact integer.
 const MAX_DURATION_MS = 10 * 365 * 86_400_000;
 const MAX_COUNT = 1_000_000_000;
 
-/** Validates one rule; pushes every problem into `problems` and returns the rule when there are none. */
-export function normalizeRule(raw: unknown, where: string, problems: string[]): Rule | undefined {
+/**
+ * Validates one rule; pushes every problem into `problems` and returns the rule when there are none. With `store`,
+ * a rule wrapped by `shadow()` or `blockFor()` also checks that the store applies its feature.
+ */
+export function normalizeRule(raw: unknown, where: string, problems: string[], store?: RuleStore): Rule | undefined {
   const { algorithm, options, kind } = (raw ?? {}) as Partial<RuleInput>;
   if (typeof options !== "object" || typeof kind?.build !== "function") {
     problems.push(
@@ -39,7 +42,7 @@ export function normalizeRule(raw: unknown, where: string, problems: string[]): 
     else return parsed;
     return 1;
   };
-  const rule = { algorithm, name: "", ...kind.build(count, duration, problem) } as Rule;
+  const rule = { algorithm, name: "", ...kind.build(count, duration, problem, store) } as Rule;
   const name = options.name ?? kind.defaultName(rule);
   if (typeof name !== "string" || !/^[\x20-\x21\x23-\x5b\x5d-\x7e]{1,64}$/.test(name)) {
     problem(`name must be 1 to 64 printable ASCII characters without quotes or backslashes, got ${describe(name)}`);

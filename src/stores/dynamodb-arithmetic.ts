@@ -146,6 +146,8 @@ export function planArithmetic(
   allowed: readonly boolean[],
   token: number,
 ): ArithmeticPlan | undefined {
+  // A shadow rule that denies an allowed decision keeps its state, and a block is no counter step: whole-state writes.
+  if (calls[0]!.rules.some((r) => r.shadow || r.blockMs)) return undefined;
   const names = calls[0]!.rules.map((r) => r.name);
   const first = Math.min(...calls.map((c) => c.now));
   // An expired item counts as absent: plan from nothing (the guards then fail unless it is as good as absent).

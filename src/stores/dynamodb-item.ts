@@ -53,8 +53,12 @@ export interface Item {
   readonly raw: RawItem;
 }
 
-/** Whether a rule's state is kept as window counters (`w:` and `n:` attributes) rather than one list. */
-export const counted = (rule: Rule): boolean => rule.algorithm === "fixedWindow" || rule.algorithm === "slidingWindow";
+/**
+ * Whether a rule's state is kept as window counters (`w:` and `n:` attributes) rather than one list; a `blockFor()`
+ * rule's state carries its block too, so it is a list.
+ */
+export const counted = (rule: Rule): boolean =>
+  (rule.algorithm === "fixedWindow" || rule.algorithm === "slidingWindow") && !rule.blockMs;
 
 /** The TTL value for state that counts as absent from `expiresAtMs` on: epoch seconds, rounded up past it. */
 export function ttlSeconds(expiresAtMs: number): number {

@@ -290,6 +290,7 @@ export function dynamoDbStore(options: DynamoDbStoreOptions): RemoteStore {
     name: "dynamodb",
     layers: standardLayers,
     algorithms: ALGORITHMS,
+    features: Object.freeze(["shadow", "blockFor"] as const),
     apply,
     release,
     async reset(key: string, signal: AbortSignal | undefined) {

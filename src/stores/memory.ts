@@ -1,7 +1,7 @@
 import { applyRelease, evaluateRules } from "../algorithms/apply.ts";
 import type { Evaluation } from "../algorithms/evaluation.ts";
 import { ConfigError } from "../errors.ts";
-import { ALGORITHMS } from "../rules/algorithm-list.ts";
+import { ALGORITHMS, FEATURES } from "../rules/algorithm-list.ts";
 import type { Rule } from "../rules/types.ts";
 import type { LocalFace, LocalStore, ReleaseRequest, StoreRequest } from "../store.ts";
 
@@ -65,6 +65,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): LocalStore {
   return Object.freeze({
     name: "memory",
     algorithms: ALGORITHMS,
+    features: FEATURES,
     local,
     apply: async (request: StoreRequest) => local.apply("", request.key, request),
     reset: async (key: string) => local.reset("", key),

@@ -31,6 +31,8 @@ import { LUA_ALGORITHMS } from "./upstash-lua.ts";
  *          1 fixedWindow: limit, windowMs, 0     2 slidingWindow: limit, windowMs, 0
  *          3 tokenBucket: capacity, refillRate, intervalMs     4 gcra: limit, periodMs, burst
  *          5 concurrency: limit, leaseMs, 0
+ *          algorithm + 8 for a shadow rule (consumes only where it allows, never denies the call);
+ *          algorithm + 16 × blockMs for a blockFor rule (never with counters: KEYS[2…] come with plain rules only)
  *          then, releasing, three per lease: rule name, lease id, lease expiresAt
  * Returns  decide: {now, then per rule: allowed (1|0), remaining, resetAt, retryAfterMs (-1 = never), leaseId (0 = none)}
  *          release: 1 when a lease was given back (and the key written), 0 when none matched (nothing written)
@@ -86,10 +88,25 @@ states[ARGV[5 * i + 1]] = {r[1], r[2] - add}
 end`,
   // Rule i at cost c. A state of another shape (a rule renamed onto another algorithm) counts as absent: the
   // shapes are 2 numbers, 3 for slidingWindow, and 1 + 3n for concurrency.
-  `local function run(i, c)
-local a, s = ARGV[5 * i] + 0, states[ARGV[5 * i + 1]]
-if s and #s ~= (a == 2 and 3 or a < 5 and 2) and not (a == 5 and #s % 3 == 1) then s = nil end
-return {algorithm(a, ARGV[5 * i + 2] + 0, ARGV[5 * i + 3] + 0, ARGV[5 * i + 4] + 0, s, c, now)}
+  // A blockFor rule (a = code + 16 × blockMs) keeps blockedUntil after its state (so 1 number more) and wraps its
+  // algorithm as block.ts does; `block` says a consuming call's denial started one (then the states are written).
+  `local block
+local function run(i, c)
+local a, s, j = ARGV[5 * i] + 0, states[ARGV[5 * i + 1]], 5 * i
+local g, b = fmod(a, 8), floor(a / 16)
+local n = g == 2 and 3 or g < 5 and 2 or 0
+if s and #s ~= n + min(b, 1) and not (g == 5 and #s % 3 == 1) then s = nil end
+local p, q, z = ARGV[j + 2] + 0, ARGV[j + 3] + 0, ARGV[j + 4] + 0
+local r = {algorithm(g, p, q, z, s, c, now)}
+if b < 1 then return r end
+local u = s and s[n + 1] or 0
+if now >= u and not r[1] and c > 0 and mode == "1" then u, block = now + b, true end
+if now < u then
+ local t = r[1] and c > 0 and {algorithm(g, p, q, z, s, 0, now)} or r
+ r = {c == 0, 0, max(t[3], u), c > 0 and max(u - now, r[4]) or 0, t[5], max(t[6], u)}
+end
+r[5][n + 1] = u
+return r
 end`,
   // Decide (applyRules): all rules, all or nothing. Not writing, an allowed rule shows the key as it stands (cost 0).
   // `out` is sized for one rule up front (each growth of a Lua table rehashes it).
@@ -99,12 +116,13 @@ end`,
 if mode ~= "2" then
 for i = 1, count do
  results[i] = run(i, cost)
- write = write and results[i][1]
+ write = write and (results[i][1] or floor(ARGV[5 * i] / 8) == 1)
 end
 for i = 1, count do
  local r, j = results[i], 5 * i - 4
  local shown = not write and cost > 0 and r[1] and run(i, 0) or r
  out[j + 1], out[j + 2], out[j + 3], out[j + 4], out[j + 5] = r[1] and 1 or 0, shown[2], shown[3], r[4], write and r[7] or 0
+ results[i] = shown
 end
 for i = 1, fast and count or 0 do
  local k, r, seen = KEYS[i + 1], results[i], states[ARGV[5 * i + 1]][1]
@@ -119,7 +137,7 @@ for i = 1, fast and count or 0 do
   if seen == 0 then redis.call("DEL", k) else redis.call("BITFIELD", k, "INCRBY", "i64", 64, -add) end
  end
 end
-if fast or not write then return out end
+if fast or not (write or block) then return out end
 end`,
   // The stored value: parts = {"1", expiresAt, name, state, …}, written with PX = max(1, expires - now) + ARGV[4].
   `local function int(n) return string.format("%.0f", n) end
@@ -164,7 +182,7 @@ return out
 ].join("\n");
 
 /** SHA-1 of `UPSTASH_SCRIPT`, so a request is one `EVALSHA` (with `EVAL` only when Redis lost the script). */
-export const UPSTASH_SCRIPT_SHA1 = "0d9e997979e30fc3a0759186ff42b1a8f951d91e";
+export const UPSTASH_SCRIPT_SHA1 = "95f4035150d69bf6f45d9444a3406043cf4f58bf";
 
 /** Algorithm codes the script knows (ARGV per rule). */
 export const SCRIPT_ALGORITHMS = { fixedWindow: 1, slidingWindow: 2, tokenBucket: 3, gcra: 4, concurrency: 5 } as const;

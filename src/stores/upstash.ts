@@ -2,6 +2,7 @@ import type { RuleOutcome } from "../algorithms/apply.ts";
 import { ConfigError, StoreError, toStoreError } from "../errors.ts";
 import type { RemoteStore } from "../layers/layer.ts";
 import { standardLayers } from "../layers/standard.ts";
+import { FEATURES } from "../rules/algorithm-list.ts";
 import type { Rule } from "../rules/types.ts";
 import { storageKey } from "../storage-key.ts";
 import type { ReleaseRequest, ResetScope, StoreRequest, StoreResponse } from "../store.ts";
@@ -82,13 +83,14 @@ export function upstashStore(options: UpstashStoreOptions): RemoteStore {
     name: NAME,
     layers: standardLayers,
     algorithms: Object.freeze(Object.keys(SCRIPT_ALGORITHMS) as (keyof typeof SCRIPT_ALGORITHMS)[]),
+    features: FEATURES,
     async apply(request: StoreRequest): Promise<StoreResponse> {
       const { rules, cost, now, consume, signal } = request;
       const mode = consume ? SCRIPT_MODES.consume : SCRIPT_MODES.peek;
       const argv = args(now, cost, mode, EXPIRY_MARGIN_MS, ...rules.flatMap(ruleArgs));
       const keys = [await storageKey(request.key)];
-      // Fixed windows alone: a counter per rule and window, so a decision is one INCRBY each (upstash-script.ts).
-      if (rules.every((rule) => rule.algorithm === "fixedWindow")) {
+      // Plain fixed windows alone: a counter per rule and window, so a decision is one INCRBY each (upstash-script.ts).
+      if (argv.every((arg, i) => i % 5 !== 4 || arg === "1")) {
         for (const rule of rules) keys.push(counterKey(keys[0]!, rule));
       }
       return decode(await call(() => script(keys, argv, signal)), rules.length);
@@ -228,9 +230,13 @@ async function call<T>(run: () => Promise<T>): Promise<T> {
  */
 const counterKey = (stored: string, rule: Rule) => `\\!${rule.name}"${stored}`;
 
-/** A rule's five script arguments (ARGV per rule in upstash-script.ts); `args` makes them strings. */
+/**
+ * A rule's five script arguments (ARGV per rule in upstash-script.ts); `args` makes them strings. The algorithm's
+ * code carries the rule's feature: + 8 for shadow, + 16 × blockMs for blockFor.
+ */
 function ruleArgs(rule: Rule): (string | number)[] {
-  return [SCRIPT_ALGORITHMS[rule.algorithm], rule.name, ...scriptNumbers(rule)];
+  const code = SCRIPT_ALGORITHMS[rule.algorithm] + (rule.shadow ? 8 : 16 * (rule.blockMs ?? 0));
+  return [code, rule.name, ...scriptNumbers(rule)];
 }
 
 /** A rule's three numbers, as the script reads them. */

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, it } from "vitest";
 import type { AnyStore } from "../store-entry.ts";
 import { type CheckContext, checks } from "./checks.ts";
 import { concurrencyChecks } from "./concurrency-checks.ts";
+import { blockChecks, shadowChecks } from "./feature-checks.ts";
 import { keyChecks } from "./key-checks.ts";
 import { tenantsChecks, tenantsConcurrencyChecks } from "./tenants-checks.ts";
 
@@ -35,6 +36,8 @@ export function testStore(options: TestStoreOptions): void {
       ...checks,
       ...keyChecks,
       ...tenantsChecks,
+      ...shadowChecks,
+      ...blockChecks,
       ...[...concurrencyChecks, ...tenantsConcurrencyChecks].map((check) => ({ ...check, concurrency: true })),
     ];
     all.forEach((check, i) => {
