@@ -181,6 +181,10 @@ export const blockChecks: readonly Check[] = [
       ]);
       expect(deniedBody(breach, "5")["violated-policies"]).toEqual(["login"]);
       expect(rateLimitHeaders(breach)["Retry-After"]).toBe("5");
+      // Still the breach's window: the algorithm denies too, and that denial does not extend the block.
+      clock.set(T0 + 500);
+      const again = await limiter.limit("k");
+      expect([again.allowed, again.resetAt, again.retryAfterMs]).toEqual([false, T0 + 5000, 4500]);
       // A new window: the algorithm would allow, the block does not.
       clock.set(T0 + 2000);
       const looked = await limiter.peek("k");
@@ -207,8 +211,8 @@ export const blockChecks: readonly Check[] = [
       // The next breach starts a new block, from its own time.
       clock.set(T0 + 5100);
       expect((await limiter.limit("k")).allowed).toBe(true);
-      const again = await limiter.limit("k");
-      expect([again.allowed, again.retryAfterMs, again.resetAt]).toEqual([false, 5000, T0 + 10_100]);
+      const next = await limiter.limit("k");
+      expect([next.allowed, next.retryAfterMs, next.resetAt]).toEqual([false, 5000, T0 + 10_100]);
     },
   },
   {
