@@ -81,7 +81,7 @@ export interface Store {
    * The rule features (`shadow()`, `blockFor()`) this store applies. Absent: none, and the limiter refuses rules
    * that carry one. A store that runs `applyRules` with the request's evaluators (or `evaluatorsOf`) gets both.
    */
-  readonly features?: readonly RuleFeature[];
+  readonly features?: readonly RuleFeature[] | undefined;
   apply(request: StoreRequest): Promise<StoreResponse>;
   /** Set by the outermost layer (prefetching) when it can answer some requests with no store call. */
   readonly near?: NearFace;

@@ -73,6 +73,7 @@ export function faultyStore(inner: Store): FaultyStore {
   const store: FaultyStore = {
     name: inner.name,
     algorithms: inner.algorithms,
+    features: inner.features,
     layers: standardLayers,
     apply: (request) => through("apply", request.signal, () => inner.apply(request)),
     reset: (key, signal, scope) => through("reset", signal, () => inner.reset(key, signal, scope)),

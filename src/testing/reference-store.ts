@@ -26,6 +26,7 @@ export function referenceStore(flaw?: Flaw): RemoteStore {
     name: flaw ? `broken (${flaw})` : "reference",
     layers: standardLayers, // behaves as a remote store: decisions go through the limiter's layers
     algorithms: ["fixedWindow", "slidingWindow", "tokenBucket", "gcra", "concurrency"],
+    features: ["shadow", "blockFor"], // it runs applyRules with the request's evaluators
     async apply(request) {
       const { key, rules, evaluators, cost, now, consume } = request;
       let stored = keys.get(key);
