@@ -131,7 +131,8 @@ describe("shadow() and blockFor(): the validated rules", () => {
   });
 
   it("let prefetching and the deny cache pass through: every decision goes to the store", async () => {
-    for (const rule of [shadow(login()), blockFor(login(), "1h")]) {
+    const wide = () => fixedWindow({ limit: 100, window: "1m", name: "login" });
+    for (const rule of [shadow(wide()), blockFor(wide(), "1h")]) {
       const store = remoteMemory();
       let calls = 0;
       const counting = {
@@ -144,8 +145,25 @@ describe("shadow() and blockFor(): the validated rules", () => {
         prefetch: prefetchQuota({ maxShare: 0.5 }),
         clock: () => T0,
       });
-      for (let i = 0; i < 6; i++) await limiter.limit("k");
-      expect(calls).toBe(6);
+      for (let i = 0; i < 20; i++) await limiter.limit("k");
+      expect(calls).toBe(20);
+    }
+    // Denials too: the deny cache does not answer for a limiter with such rules (its bounds know neither).
+    for (const rule of [shadow(login()), blockFor(login(), "1h")]) {
+      const store = remoteMemory();
+      let calls = 0;
+      const counting = {
+        ...store,
+        apply: (request: Parameters<typeof store.apply>[0]) => (calls++, store.apply(request)),
+      };
+      const limiter = createRateLimiter({
+        store: counting,
+        rules: [rule, fixedWindow({ limit: 2, window: "15m", name: "api" })],
+        clock: () => T0,
+      });
+      const reasons = [];
+      for (let i = 0; i < 5; i++) reasons.push((await limiter.limit(`k${rule.kind.feature}`)).reason);
+      expect([calls, reasons]).toEqual([5, ["allowed", "allowed", "limited", "limited", "limited"]]);
     }
   });
 });
