@@ -99,7 +99,7 @@ export function combine(infos: readonly RuleInfo[], outcomes: readonly Outcome[]
   // replaces (a denial's wait is above 0).
   const perRule: RuleDecision[] = new Array(infos.length);
   let allowed = true;
-  let least = { limit: Number.POSITIVE_INFINITY, remaining: Number.POSITIVE_INFINITY, resetAt: now, retryAfterMs: 0 };
+  let least = { limit: Infinity, remaining: Infinity, resetAt: now, retryAfterMs: 0 };
   let latest = least;
   for (let i = 0; i < infos.length; i++) {
     const r = ruleDecision(infos[i]!, outcomes[i]!);
@@ -115,7 +115,8 @@ export function combine(infos: readonly RuleInfo[], outcomes: readonly Outcome[]
     limit: tightest.limit,
     remaining: tightest.remaining,
     resetAt: tightest.resetAt,
-    retryAfterMs: allowed ? 0 : tightest.retryAfterMs,
+    // Allowed, the tightest rule allows too: its wait is 0.
+    retryAfterMs: tightest.retryAfterMs,
     reason: allowed ? "allowed" : "limited",
     degraded: false,
     now,
@@ -136,7 +137,7 @@ export function tooLarge(
 ): Decision {
   const withCost = outcomes.map((o, i) =>
     cost > infos[i]!.capacity
-      ? { ...o, allowed: false, retryAfterMs: Number.POSITIVE_INFINITY }
+      ? { ...o, allowed: false, retryAfterMs: Infinity }
       : { ...o, allowed: cost <= o.remaining },
   );
   return { ...combine(infos, withCost, now), reason: "exceeds-capacity" };

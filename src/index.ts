@@ -24,8 +24,8 @@ export {
   type RateLimiter,
 } from "./limiter.ts";
 export type { CircuitState, LatencySummary, Metrics } from "./metrics.ts";
-export { concurrency, fixedWindow, gcra, slidingWindow, tokenBucket } from "./rules/constructors.ts";
 export { blockFor } from "./rules/block-for.ts";
+export { concurrency, fixedWindow, gcra, slidingWindow, tokenBucket } from "./rules/constructors.ts";
 export type { OptionReader, Policy, RuleInput, RuleKind, RuleStore } from "./rules/input.ts";
 export { shadow } from "./rules/shadow.ts";
 export type { Algorithm, Rule, RuleFeature, RuleFeatures } from "./rules/types.ts";

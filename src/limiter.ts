@@ -190,12 +190,13 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
 
   async function health(): Promise<Health> {
     const started = performance.now();
+    let failed: { error: string } | undefined;
     try {
       await (io ?? store).ping(undefined);
-      return { ok: true, store: store.name, latencyMs: performance.now() - started };
     } catch (error) {
-      return { ok: false, store: store.name, latencyMs: performance.now() - started, error: String(error) };
+      failed = { error: String(error) };
     }
+    return { ok: !failed, store: store.name, latencyMs: performance.now() - started, ...failed };
   }
 
   return Object.freeze({

@@ -106,13 +106,13 @@ export function evaluateRules(
 ): RuleOutcome[] | undefined {
   const { rules, evaluators, cost, now, consume } = request;
   const states = stored && stored.expiresAt > now ? stored.rules : undefined;
-  let allowed = true;
+  let allowed: boolean | undefined = true;
   let block: true | undefined;
   for (let i = 0; i < rules.length; i++) {
     const rule = rules[i]!;
     const e = evaluators[i]!(rule, states?.[rule.name], cost, now, consume);
     // A shadow rule that denies keeps its state: its evaluation's state is the state as it was.
-    allowed &&= e.allowed || !!rule.shadow;
+    allowed &&= e.allowed || rule.shadow;
     block ||= e.block;
     evaluations[i] = e;
   }
@@ -120,9 +120,8 @@ export function evaluateRules(
   const outcomes = rules.map((rule, i) => {
     const e = evaluations[i]!;
     const asIs = e.allowed && cost > 0 ? evaluators[i]!(rule, states?.[rule.name], 0, now) : e;
-    // A block starts: the caller writes every rule's state as it stands, and reports these as the outcomes.
-    if (block) evaluations[i] = { ...asIs, allowed: e.allowed, retryAfterMs: e.retryAfterMs };
-    return { allowed: e.allowed, remaining: asIs.remaining, resetAt: asIs.resetAt, retryAfterMs: e.retryAfterMs };
+    // The key as it stands, answering for the cost. When a block starts, the caller writes these states.
+    return (evaluations[i] = { ...asIs, allowed: e.allowed, retryAfterMs: e.retryAfterMs });
   });
   return block ? undefined : outcomes;
 }

@@ -39,7 +39,7 @@ export function concurrency(
     allowed,
     remaining: Math.max(0, limit - used),
     resetAt: lastExpiry,
-    retryAfterMs: allowed ? 0 : cost > limit ? Number.POSITIVE_INFINITY : waitForRoom(live, used, cost, limit) - now,
+    retryAfterMs: allowed ? 0 : cost > limit ? Infinity : waitForRoom(live, used, cost, limit) - now,
     state: [nextId, ...live],
     expiresAt: lastExpiry,
     ...(leaseId === undefined ? {} : { leaseId }),

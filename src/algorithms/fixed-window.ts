@@ -26,7 +26,7 @@ export function fixedWindow(
     allowed,
     remaining: Math.max(0, limit - used),
     resetAt: used === 0 ? now : end,
-    retryAfterMs: allowed ? 0 : cost > limit ? Number.POSITIVE_INFINITY : end - now,
+    retryAfterMs: allowed ? 0 : cost > limit ? Infinity : end - now,
     state: [start, used],
     expiresAt: used === 0 ? now : end,
   };

@@ -27,9 +27,7 @@ export function gcra(rule: GcraRule, state: RuleState | undefined, cost: number,
   let retryAfterMs = 0;
   if (!allowed) {
     retryAfterMs =
-      cost > burst
-        ? Number.POSITIVE_INFINITY
-        : Math.ceil(((tatMs - now) * limit + tatFraction + (cost - burst) * periodMs) / limit);
+      cost > burst ? Infinity : Math.ceil(((tatMs - now) * limit + tatFraction + (cost - burst) * periodMs) / limit);
   }
   return {
     allowed,

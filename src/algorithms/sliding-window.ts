@@ -52,7 +52,7 @@ function retryAfter(
   previous: number,
   cost: number,
 ): number {
-  if (cost > limit) return Number.POSITIVE_INFINITY;
+  if (cost > limit) return Infinity;
   const room = (limit - current - cost) * w;
   if (room >= 0) {
     // Still in this window: wait until previous × (w − elapsed) ≤ room.

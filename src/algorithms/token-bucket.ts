@@ -34,10 +34,7 @@ export function tokenBucket(
   const resetAt = left >= capacity ? now : refilledAt + Math.ceil((capacity - left) / refillRate) * intervalMs;
   let retryAfterMs = 0;
   if (!allowed) {
-    retryAfterMs =
-      cost > capacity
-        ? Number.POSITIVE_INFINITY
-        : refilledAt + Math.ceil((cost - tokens) / refillRate) * intervalMs - now;
+    retryAfterMs = cost > capacity ? Infinity : refilledAt + Math.ceil((cost - tokens) / refillRate) * intervalMs - now;
   }
   return { allowed, remaining: left, resetAt, retryAfterMs, state: [left, refilledAt], expiresAt: resetAt };
 }

@@ -19,7 +19,7 @@ export function shadow(rule: RuleInput): RuleInput {
       return { ...own.build(count, duration, problem), shadow: true };
     },
     // It never denies, so no cost is beyond it: a cost above its own capacity is its own (reported) denial.
-    capacity: () => Number.POSITIVE_INFINITY,
+    capacity: () => Infinity,
     policy: (rule) => ({ ...own.policy(rule), shadow: true }),
   };
   return wrapped(inner, { ...inner.options }, kind);

@@ -5,7 +5,6 @@ import type { RuleFeature } from "./types.ts";
 
 // What `shadow()` and `blockFor()` share: the checks of the rule they wrap, and of the limiter's store.
 
-
 /** The rule input that `feature` wraps, checked: a rule constructor's, not a concurrency rule, not wrapped yet. */
 export function wrappable(feature: RuleFeature, rule: RuleInput, why: string): RuleInput {
   const { kind } = (rule ?? {}) as Partial<RuleInput>;

@@ -1,7 +1,7 @@
 import { applyRelease, evaluateRules } from "../algorithms/apply.ts";
 import type { Evaluation } from "../algorithms/evaluation.ts";
 import { ConfigError } from "../errors.ts";
-import { ALGORITHMS, FEATURES } from "../rules/algorithm-list.ts";
+import { ALGORITHMS } from "../rules/algorithm-list.ts";
 import type { Rule } from "../rules/types.ts";
 import type { LocalFace, LocalStore, ReleaseRequest, StoreRequest } from "../store.ts";
 
@@ -30,7 +30,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): LocalStore {
     apply(prefix, key, request) {
       let space = spaces.get(prefix);
       if (space === undefined) {
-        space = new Space(maxKeys);
+        space = newSpace(maxKeys);
         spaces.set(prefix, space);
       }
       const { rules, now } = request;
@@ -65,7 +65,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): LocalStore {
   return Object.freeze({
     name: "memory",
     algorithms: ALGORITHMS,
-    features: FEATURES,
+    features: ["shadow", "blockFor"] as const,
     local,
     apply: async (request: StoreRequest) => local.apply("", request.key, request),
     reset: async (key: string) => local.reset("", key),
@@ -87,38 +87,37 @@ interface Entry {
 /**
  * A bounded map in two generations instead of a reordered list: a key used now lives in `recent`; when
  * `recent` holds half the budget it becomes `older`, and the previous `older` (keys untouched for a whole
- * generation) is dropped. Each decision costs a get and a set, with no reordering.
+ * generation) is dropped. Each decision costs a get and a set, with no reordering. A closure rather than a class:
+ * its variables minify, fields would not (the Worker bundle carries it).
  */
-class Space {
-  private recent = new Map<string, Entry>();
-  private older = new Map<string, Entry>();
-  private readonly generation: number;
-
-  constructor(maxKeys: number) {
-    this.generation = Math.max(1, Math.ceil(maxKeys / 2));
-  }
-
-  get(key: string, now: number): Entry | undefined {
-    const found = this.recent.get(key);
-    if (found !== undefined) return found;
-    const old = this.older.get(key);
-    if (old === undefined) return undefined;
-    this.older.delete(key);
-    if (old.expiresAt <= now) return undefined;
-    this.set(key, old);
-    return old;
-  }
-
-  set(key: string, state: Entry): void {
-    if (this.recent.size >= this.generation && !this.recent.has(key)) {
-      this.older = this.recent;
-      this.recent = new Map();
+function newSpace(maxKeys: number) {
+  let recent = new Map<string, Entry>();
+  let older = new Map<string, Entry>();
+  const generation = Math.max(1, Math.ceil(maxKeys / 2));
+  const set = (key: string, state: Entry): void => {
+    if (recent.size >= generation && !recent.has(key)) {
+      older = recent;
+      recent = new Map();
     }
-    this.recent.set(key, state);
-  }
-
-  delete(key: string): void {
-    this.recent.delete(key);
-    this.older.delete(key);
-  }
+    recent.set(key, state);
+  };
+  return {
+    get(key: string, now: number): Entry | undefined {
+      const found = recent.get(key);
+      if (found !== undefined) return found;
+      const old = older.get(key);
+      if (old === undefined) return undefined;
+      older.delete(key);
+      if (old.expiresAt <= now) return undefined;
+      set(key, old);
+      return old;
+    },
+    set,
+    delete(key: string): void {
+      recent.delete(key);
+      older.delete(key);
+    },
+  };
 }
+
+type Space = ReturnType<typeof newSpace>;

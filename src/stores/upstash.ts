@@ -2,7 +2,6 @@ import type { RuleOutcome } from "../algorithms/apply.ts";
 import { ConfigError, StoreError, toStoreError } from "../errors.ts";
 import type { RemoteStore } from "../layers/layer.ts";
 import { standardLayers } from "../layers/standard.ts";
-import { FEATURES } from "../rules/algorithm-list.ts";
 import type { Rule } from "../rules/types.ts";
 import { storageKey } from "../storage-key.ts";
 import type { ReleaseRequest, ResetScope, StoreRequest, StoreResponse } from "../store.ts";
@@ -83,7 +82,7 @@ export function upstashStore(options: UpstashStoreOptions): RemoteStore {
     name: NAME,
     layers: standardLayers,
     algorithms: Object.freeze(Object.keys(SCRIPT_ALGORITHMS) as (keyof typeof SCRIPT_ALGORITHMS)[]),
-    features: FEATURES,
+    features: ["shadow", "blockFor"] as const,
     async apply(request: StoreRequest): Promise<StoreResponse> {
       const { rules, cost, now, consume, signal } = request;
       const mode = consume ? SCRIPT_MODES.consume : SCRIPT_MODES.peek;
@@ -273,7 +272,7 @@ function decode(result: unknown, rules: number): StoreResponse {
       allowed: numbers[i] === 1,
       remaining: numbers[i + 1]!,
       resetAt: numbers[i + 2]!,
-      retryAfterMs: retryAfterMs === -1 ? Number.POSITIVE_INFINITY : retryAfterMs,
+      retryAfterMs: retryAfterMs === -1 ? Infinity : retryAfterMs,
     };
     outcomes.push(leaseId > 0 ? { ...outcome, leaseId } : outcome);
   }

@@ -4,6 +4,7 @@ import {
   ConfigError,
   concurrency,
   createRateLimiter,
+  type Duration,
   fixedWindow,
   gcra,
   prefetchQuota,
@@ -71,7 +72,7 @@ describe("shadow() and blockFor(): misuse", () => {
         store: memoryStore(),
         rules: [
           blockFor(login(), 0),
-          blockFor(fixedWindow({ limit: 2, window: "1m", name: "b" }), "soon"),
+          blockFor(fixedWindow({ limit: 2, window: "1m", name: "b" }), "soon" as Duration),
           blockFor(fixedWindow({ limit: 2, window: "1m", name: "c" }), 11 * 365 * 86_400_000),
           blockFor(fixedWindow({ limit: 0, window: "1m", name: "d" }), "1h"),
         ],
