@@ -117,13 +117,14 @@ export function evaluateRules(
     evaluations[i] = e;
   }
   if (allowed && consume && cost > 0) return;
-  const outcomes = rules.map((rule, i) => {
+  for (let i = 0; i < rules.length; i++) {
+    const rule = rules[i]!;
     const e = evaluations[i]!;
     const asIs = e.allowed && cost > 0 ? evaluators[i]!(rule, states?.[rule.name], 0, now) : e;
     // The key as it stands, answering for the cost. When a block starts, the caller writes these states.
-    return (evaluations[i] = { ...asIs, allowed: e.allowed, retryAfterMs: e.retryAfterMs });
-  });
-  return block ? undefined : outcomes;
+    evaluations[i] = { ...asIs, allowed: e.allowed, retryAfterMs: e.retryAfterMs };
+  }
+  return block ? undefined : evaluations;
 }
 
 function outcome(e: Evaluation): RuleOutcome {
