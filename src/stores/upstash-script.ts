@@ -92,20 +92,19 @@ end`,
   // algorithm as block.ts does; `block` says a consuming call's denial started one (then the states are written).
   `local block
 local function run(i, c)
-local a, s, j = ARGV[5 * i] + 0, states[ARGV[5 * i + 1]], 5 * i
+local a, s = ARGV[5 * i] + 0, states[ARGV[5 * i + 1]]
 local g, b = fmod(a, 8), floor(a / 16)
-local n = g == 2 and 3 or g < 5 and 2 or 0
-if s and #s ~= n + min(b, 1) and not (g == 5 and #s % 3 == 1) then s = nil end
-local p, q, z = ARGV[j + 2] + 0, ARGV[j + 3] + 0, ARGV[j + 4] + 0
-local r = {algorithm(g, p, q, z, s, c, now)}
-if b < 1 then return r end
-local u = s and s[n + 1] or 0
-if now >= u and not r[1] and c > 0 and mode == "1" then u, block = now + b, true end
-if now < u then
- local t = r[1] and c > 0 and {algorithm(g, p, q, z, s, 0, now)} or r
- r = {c == 0, 0, max(t[3], u), c > 0 and max(u - now, r[4]) or 0, t[5], max(t[6], u)}
+if s and #s - min(b, 1) ~= (g == 2 and 3 or g < 5 and 2) and not (g == 5 and #s % 3 == 1) then s = nil end
+local r = {algorithm(g, ARGV[5 * i + 2] + 0, ARGV[5 * i + 3] + 0, ARGV[5 * i + 4] + 0, s, c, now)}
+if b > 0 then
+ local u = s and s[#s] or 0
+ if now >= u and not r[1] and c > 0 and mode == "1" then u, block = now + b, true end
+ push(r[5], u)
+ if now < u then
+  local t = r[1] and c > 0 and run(i, 0) or r
+  r = {c == 0, 0, max(t[3], u), c > 0 and max(u - now, r[4]) or 0, t[5], max(t[6], u)}
+ end
 end
-r[5][n + 1] = u
 return r
 end`,
   // Decide (applyRules): all rules, all or nothing. Not writing, an allowed rule shows the key as it stands (cost 0).
@@ -182,7 +181,7 @@ return out
 ].join("\n");
 
 /** SHA-1 of `UPSTASH_SCRIPT`, so a request is one `EVALSHA` (with `EVAL` only when Redis lost the script). */
-export const UPSTASH_SCRIPT_SHA1 = "95f4035150d69bf6f45d9444a3406043cf4f58bf";
+export const UPSTASH_SCRIPT_SHA1 = "e3694df045e733c8943f73ce18afc2d08831a14a";
 
 /** Algorithm codes the script knows (ARGV per rule). */
 export const SCRIPT_ALGORITHMS = { fixedWindow: 1, slidingWindow: 2, tokenBucket: 3, gcra: 4, concurrency: 5 } as const;
