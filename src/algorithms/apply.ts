@@ -79,7 +79,7 @@ export function applyRules(request: ApplyRequest, stored: KeyState | undefined):
   const { rules, now } = request;
   const evaluations: Evaluation[] = new Array(rules.length);
   const unconsumed = evaluateRules(request, stored, evaluations);
-  if (unconsumed) return { outcomes: unconsumed, write: undefined };
+  if (unconsumed) return { outcomes: unconsumed.map(outcome), write: undefined };
   const next: Record<string, RuleState> = {};
   const outcomes: RuleOutcome[] = new Array(rules.length);
   let expiresAt = now;

@@ -2,8 +2,8 @@ import { LUA_ALGORITHMS } from "./upstash-lua.ts";
 
 /**
  * The Lua that applies every rule of one key atomically inside Redis (decide), or gives leases back (release).
- * The algorithms are in `upstash-lua.ts`; this is the rest. The Lua carries no comments and is indented as there
- * (its text ships in every Worker bundle): the `//` comment beside each part documents it. Numbers leave Lua through `%.0f`, never `%.14g`.
+ * The algorithms are in `upstash-lua.ts`; this is the rest. The Lua carries no comments and is written as compactly
+ * as there (its text ships in every Worker bundle): the `//` comment beside each part documents it. Numbers leave Lua through `%.0f`, never `%.14g`.
  * Time inside Redis (per EVALSHA) is mostly what each call allocates and converts, so the script: passes
  * arguments to `redis.call` as strings where it can (Redis turns a Lua number into text with a printf, e.g. for
  * `PX`, exact for whole numbers); reads number arguments as `x + 0` (the same parse as `tonumber(x)`, without the
@@ -48,62 +48,62 @@ export const UPSTASH_SCRIPT = [
   // sends. Stock redis-server rejects the flag; tests/support/upstash-bridge.ts strips it, as Upstash accepts it.
   "#!lua flags=allow-key-locking",
   LUA_ALGORITHMS,
-  `local key = KEYS[1]`,
+  `local key=KEYS[1]`,
   // ARGV[1]: now, or "redis" for Redis TIME (seconds and microseconds) in whole ms.
-  `local now = ARGV[1]
-if now == "redis" then
-local t = redis.call("TIME")
-now = t[1] * 1000 + floor(t[2] / 1000)
-else now = now + 0 end`,
+  `local now=ARGV[1]
+if now=="redis" then
+local t=redis.call("TIME")
+now=t[1]*1000+floor(t[2]/1000)
+else now=now+0 end`,
   // ARGV[2…4]: cost (or L), mode, margin (left a string: `+ ARGV[4]` reads it where a PX is written); rule i's
   // five values are ARGV[5i-1…5i+3] (its name ARGV[5i+1]), the leases (release) after them.
-  `local cost, mode = ARGV[2] + 0, ARGV[3]
-local held = mode == "2" and cost or 0
-local count = (#ARGV - 4 - 3 * held) / 5`,
+  `local cost,mode=ARGV[2]+0,ARGV[3]
+local held=mode=="2" and cost or 0
+local count=(#ARGV-4-3*held)/5`,
   // The stored states by rule name, none when the value is absent, expired or of another format. With counters
   // (KEYS[2…]) the value is not read.
-  `local states, fast = {}, #KEYS > 1
-local raw = not fast and redis.call("GET", key)
+  `local states,fast={},#KEYS>1
+local raw=not fast and redis.call("GET",key)
 if raw then
-local lines = {}
-for line in string.gmatch(raw, "[^\\n]+") do lines[#lines + 1] = line end
-local expiresAt = tonumber(lines[2])
-if lines[1] == "1" and expiresAt and expiresAt > now then
- for i = 3, #lines - 1, 2 do
-  local s = {}
-  for n in string.gmatch(lines[i + 1], "%S+") do s[#s + 1] = n + 0 end
-  states[lines[i]] = s
- end
+local lines={}
+for line in string.gmatch(raw,"[^\\n]+") do lines[#lines+1]=line end
+local expiresAt=tonumber(lines[2])
+if lines[1]=="1" and expiresAt and expiresAt>now then
+for i=3,#lines-1,2 do
+local s={}
+for n in string.gmatch(lines[i+1],"%S+") do s[#s+1]=n+0 end
+states[lines[i]]=s
+end
 end
 end`,
   // Counters: rule i's is KEYS[i + 1]. Consuming adds the cost to it first (taken back below for a denial);
   // peeking reads it. The arguments
   // are strings (ARGV[2] is the cost), as Redis would printf a Lua number.
-  `local add = mode == "1" and cost or 0
-for i = 1, fast and count or 0 do
-local k = KEYS[i + 1]
-local r = add > 0 and redis.call("BITFIELD", k, "GET", "i64", "0", "INCRBY", "i64", "64", ARGV[2])
- or redis.call("BITFIELD", k, "GET", "i64", "0", "GET", "i64", "64")
-states[ARGV[5 * i + 1]] = {r[1], r[2] - add}
+  `local add=mode=="1" and cost or 0
+for i=1,fast and count or 0 do
+local k=KEYS[i+1]
+local r=add>0 and redis.call("BITFIELD",k,"GET","i64","0","INCRBY","i64","64",ARGV[2])
+or redis.call("BITFIELD",k,"GET","i64","0","GET","i64","64")
+states[ARGV[5*i+1]]={r[1],r[2]-add}
 end`,
   // Rule i at cost c. A state of another shape (a rule renamed onto another algorithm) counts as absent: the
   // shapes are 2 numbers, 3 for slidingWindow, and 1 + 3n for concurrency.
   // A blockFor rule (a = code + 16 × blockMs) keeps blockedUntil after its state (so 1 number more) and wraps its
   // algorithm as block.ts does; `block` says a consuming call's denial started one (then the states are written).
   `local block
-local function run(i, c)
-local a, s = ARGV[5 * i] + 0, states[ARGV[5 * i + 1]]
-local g, b = fmod(a, 8), floor(a / 16)
-if s and #s - min(b, 1) ~= (g == 2 and 3 or g < 5 and 2) and not (g == 5 and #s % 3 == 1) then s = nil end
-local r = {algorithm(g, ARGV[5 * i + 2] + 0, ARGV[5 * i + 3] + 0, ARGV[5 * i + 4] + 0, s, c, now)}
-if b > 0 then
- local u = s and s[#s] or 0
- if now >= u and not r[1] and c > 0 and mode == "1" then u, block = now + b, true end
- push(r[5], u)
- if now < u then
-  local t = r[1] and c > 0 and run(i, 0) or r
-  r = {c == 0, 0, max(t[3], u), c > 0 and max(u - now, r[4]) or 0, t[5], max(t[6], u)}
- end
+local function run(i,c)
+local a,s=ARGV[5*i]+0,states[ARGV[5*i+1]]
+local g,b=fmod(a,8),floor(a/16)
+if s and #s-min(b,1)~=(g==2 and 3 or g<5 and 2) and not (g==5 and #s % 3==1) then s=nil end
+local r={algorithm(g,ARGV[5*i+2]+0,ARGV[5*i+3]+0,ARGV[5*i+4]+0,s,c,now)}
+if b>0 then
+local u=s and s[#s] or 0
+if now>=u and not r[1] and c>0 and mode=="1" then u,block=now+b,true end
+push(r[5],u)
+if now<u then
+local t=r[1] and c>0 and run(i,0) or r
+r={c==0,0,max(t[3],u),c>0 and max(u-now,r[4]) or 0,t[5],max(t[6],u)}
+end
 end
 return r
 end`,
@@ -111,77 +111,77 @@ end`,
   // `out` is sized for one rule up front (each growth of a Lua table rehashes it).
   // Then the counters: a window's first write is one SET of its 16 bytes (% and / by 256 are exact on whole
   // numbers ≥ 0 below 2^53); a denial takes its cost back. Only a write of the stored value goes on past this part.
-  `local results, out, write = {}, count > 0 and {now, 0, 0, 0, 0, 0} or {now}, mode == "1" and cost > 0
-if mode ~= "2" then
-for i = 1, count do
- results[i] = run(i, cost)
- write = write and (results[i][1] or floor(ARGV[5 * i] / 8) == 1)
+  `local results,out,write={},count>0 and {now,0,0,0,0,0} or {now},mode=="1" and cost>0
+if mode~="2" then
+for i=1,count do
+results[i]=run(i,cost)
+write=write and (results[i][1] or floor(ARGV[5*i]/8)==1)
 end
-for i = 1, count do
- local r, j = results[i], 5 * i - 4
- local shown = not write and cost > 0 and r[1] and run(i, 0) or r
- out[j + 1], out[j + 2], out[j + 3], out[j + 4], out[j + 5] = r[1] and 1 or 0, shown[2], shown[3], r[4], write and r[7] or 0
- results[i] = shown
+for i=1,count do
+local r,j=results[i],5*i-4
+local shown=not write and cost>0 and r[1] and run(i,0) or r
+out[j+1],out[j+2],out[j+3],out[j+4],out[j+5]=r[1] and 1 or 0,shown[2],shown[3],r[4],write and r[7] or 0
+results[i]=shown
 end
-for i = 1, fast and count or 0 do
- local k, r, seen = KEYS[i + 1], results[i], states[ARGV[5 * i + 1]][1]
- if write and r[5][1] ~= seen then
-  local a, c, b = r[5][1], r[5][2], {}
-  for j = 8, 1, -1 do
-   b[j], b[j + 8] = a % 256, c % 256
-   a, c = (a - b[j]) / 256, (c - b[j + 8]) / 256
-  end
-  redis.call("SET", k, string.char(unpack(b)), "PX", max(1, r[6] - now) + ARGV[4])
- elseif add > 0 and not write then
-  if seen == 0 then redis.call("DEL", k) else redis.call("BITFIELD", k, "INCRBY", "i64", 64, -add) end
- end
+for i=1,fast and count or 0 do
+local k,r,seen=KEYS[i+1],results[i],states[ARGV[5*i+1]][1]
+if write and r[5][1]~=seen then
+local a,c,b=r[5][1],r[5][2],{}
+for j=8,1,-1 do
+b[j],b[j+8]=a % 256,c % 256
+a,c=(a-b[j])/256,(c-b[j+8])/256
+end
+redis.call("SET",k,string.char(unpack(b)),"PX",max(1,r[6]-now)+ARGV[4])
+elseif add>0 and not write then
+if seen==0 then redis.call("DEL",k) else redis.call("BITFIELD",k,"INCRBY","i64",64,-add) end
+end
 end
 if fast or not (write or block) then return out end
 end`,
   // The stored value: parts = {"1", expiresAt, name, state, …}, written with PX = max(1, expires - now) + ARGV[4].
-  `local function int(n) return string.format("%.0f", n) end
+  `local function int(n) return string.format("%.0f",n) end
 local function line(s)
-local t = {}
-for j, v in ipairs(s) do t[j] = int(v) end
-return table.concat(t, " ")
+local t={}
+for j,v in ipairs(s) do t[j]=int(v) end
+return table.concat(t," ")
 end
-local expires, parts = now, {"1", ""}`,
+local expires,parts=now,{"1",""}`,
   // Release (applyRelease): drop each lease matching id AND expiry; nothing matched → no write. Else expiresAt is
   // recomputed by a cost-0 run of every rule with a state, but not before the released leases' own expiry (so
   // lease ids never restart while a handle could still match), and every stored state is written back.
-  `if mode == "2" then
-local hit, latest = false, now
-for j = 0, held - 1 do
- local b = 4 + count * 5 + j * 3
- local s, id, at = states[ARGV[b + 1]], ARGV[b + 2] + 0, ARGV[b + 3] + 0
- for i = 2, s and #s - 2 or 0, 3 do
-  if s[i] == id and s[i + 1] == at then
-   for _ = 1, 3 do table.remove(s, i) end
-   hit, latest = true, max(latest, at)
-   break
-  end
- end
+  `if mode=="2" then
+local hit,latest=false,now
+for j=0,held-1 do
+local b=4+count*5+j*3
+local s,id,at=states[ARGV[b+1]],ARGV[b+2]+0,ARGV[b+3]+0
+for i=2,s and #s-2 or 0,3 do
+if s[i]==id and s[i+1]==at then
+for _=1,3 do table.remove(s,i) end
+hit,latest=true,max(latest,at)
+break
+end
+end
 end
 if not hit then return 0 end
-expires, out = latest, 1
-for i = 1, count do
- if states[ARGV[5 * i + 1]] then expires = max(expires, run(i, 0)[6]) end
+expires,out=latest,1
+for i=1,count do
+if states[ARGV[5*i+1]] then expires=max(expires,run(i,0)[6]) end
 end
-for n, s in pairs(states) do push(parts, n, line(s)) end
+for n,s in pairs(states) do push(parts,n,line(s)) end
 else
-for i = 1, count do
- expires = max(expires, results[i][6])
- push(parts, ARGV[5 * i + 1], line(results[i][5]))
+for i=1,count do
+expires=max(expires,results[i][6])
+push(parts,ARGV[5*i+1],line(results[i][5]))
 end
 end
-parts[2] = int(expires)
-redis.call("SET", key, table.concat(parts, "\\n"), "PX", max(1, expires - now) + ARGV[4])
+parts[2]=int(expires)
+redis.call("SET",key,table.concat(parts,"\\n"),"PX",max(1,expires-now)+ARGV[4])
 return out
 `,
 ].join("\n");
 
 /** SHA-1 of `UPSTASH_SCRIPT`, so a request is one `EVALSHA` (with `EVAL` only when Redis lost the script). */
-export const UPSTASH_SCRIPT_SHA1 = "e3694df045e733c8943f73ce18afc2d08831a14a";
+export const UPSTASH_SCRIPT_SHA1 = "5176f8104d2cb1dbca098934cfd4487cfd02da13";
 
 /** Algorithm codes the script knows (ARGV per rule). */
 export const SCRIPT_ALGORITHMS = { fixedWindow: 1, slidingWindow: 2, tokenBucket: 3, gcra: 4, concurrency: 5 } as const;

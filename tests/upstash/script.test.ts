@@ -15,7 +15,7 @@ describe("the Upstash Lua script", () => {
   });
 
   it("touches only KEYS; its inputs are documented beside it, and it ships without Lua comments", () => {
-    const calls = [...UPSTASH_SCRIPT.matchAll(/redis\.call\("(\w+)"(?:, (\w+))?/g)].map((m) => [m[1], m[2]]);
+    const calls = [...UPSTASH_SCRIPT.matchAll(/redis\.call\("(\w+)"(?:,(\w+))?/g)].map((m) => [m[1], m[2]]);
     // `key` is KEYS[1]; `k` is a fixed-window counter, KEYS[i + 1] (both places that name it are checked below).
     expect(calls).toEqual([
       ["TIME", undefined],
@@ -28,10 +28,10 @@ describe("the Upstash Lua script", () => {
       ["SET", "key"],
     ]);
     expect(UPSTASH_SCRIPT.match(/^ *local k\b[^\n]*/gm)).toEqual([
-      "local k = KEYS[i + 1]",
-      " local k, r, seen = KEYS[i + 1], results[i], states[ARGV[5 * i + 1]][1]",
+      "local k=KEYS[i+1]",
+      "local k,r,seen=KEYS[i+1],results[i],states[ARGV[5*i+1]][1]",
     ]);
-    expect(UPSTASH_SCRIPT).toMatch(/^local key = KEYS\[1\]$/m);
+    expect(UPSTASH_SCRIPT).toMatch(/^local key=KEYS\[1\]$/m);
     expect(UPSTASH_SCRIPT).not.toContain("--");
     const source = readFileSync(new URL("../../src/stores/upstash-script.ts", import.meta.url), "utf8");
     for (const input of ["KEYS[1]", "KEYS[2…]", "ARGV[1]", "ARGV[2]", "ARGV[3]", "ARGV[4]", "ARGV[5…]", "Returns"]) {
