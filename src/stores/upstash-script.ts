@@ -62,17 +62,17 @@ local held=mode=="2" and cost or 0
 local count=(#ARGV-4-3*held)/5`,
   // The stored states by rule name, none when the value is absent, expired or of another format. With counters
   // (KEYS[2…]) the value is not read.
-  `local states,fast={},#KEYS>1
+  `local st,fast={},#KEYS>1
 local raw=not fast and redis.call("GET",key)
 if raw then
-local lines={}
-for line in string.gmatch(raw,"[^\\n]+") do lines[#lines+1]=line end
-local expiresAt=tonumber(lines[2])
-if lines[1]=="1" and expiresAt and expiresAt>now then
-for i=3,#lines-1,2 do
+local ls={}
+for line in string.gmatch(raw,"[^\\n]+") do ls[#ls+1]=line end
+local ea=tonumber(ls[2])
+if ls[1]=="1" and ea and ea>now then
+for i=3,#ls-1,2 do
 local s={}
-for n in string.gmatch(lines[i+1],"%S+") do s[#s+1]=n+0 end
-states[lines[i]]=s
+for n in string.gmatch(ls[i+1],"%S+") do s[#s+1]=n+0 end
+st[ls[i]]=s
 end
 end
 end`,
@@ -84,7 +84,7 @@ for i=1,fast and count or 0 do
 local k=KEYS[i+1]
 local r=add>0 and redis.call("BITFIELD",k,"GET","i64","0","INCRBY","i64","64",ARGV[2])
 or redis.call("BITFIELD",k,"GET","i64","0","GET","i64","64")
-states[ARGV[5*i+1]]={r[1],r[2]-add}
+st[ARGV[5*i+1]]={r[1],r[2]-add}
 end`,
   // Rule i at cost c. A state of another shape (a rule renamed onto another algorithm) counts as absent: the
   // shapes are 2 numbers, 3 for slidingWindow, and 1 + 3n for concurrency.
@@ -92,7 +92,7 @@ end`,
   // algorithm as block.ts does; `block` says a consuming call's denial started one (then the states are written).
   `local block
 local function run(i,c)
-local a,s=ARGV[5*i]+0,states[ARGV[5*i+1]]
+local a,s=ARGV[5*i]+0,st[ARGV[5*i+1]]
 local g,b=fmod(a,8),floor(a/16)
 if s and #s-min(b,1)~=(g==2 and 3 or g<5 and 2) and not (g==5 and #s % 3==1) then s=nil end
 local r={algorithm(g,ARGV[5*i+2]+0,ARGV[5*i+3]+0,ARGV[5*i+4]+0,s,c,now)}
@@ -111,20 +111,20 @@ end`,
   // `out` is sized for one rule up front (each growth of a Lua table rehashes it).
   // Then the counters: a window's first write is one SET of its 16 bytes (% and / by 256 are exact on whole
   // numbers ≥ 0 below 2^53); a denial takes its cost back. Only a write of the stored value goes on past this part.
-  `local results,out,write={},count>0 and {now,0,0,0,0,0} or {now},mode=="1" and cost>0
+  `local res,out,write={},count>0 and {now,0,0,0,0,0} or {now},mode=="1" and cost>0
 if mode~="2" then
 for i=1,count do
-results[i]=run(i,cost)
-write=write and (results[i][1] or floor(ARGV[5*i]/8)==1)
+res[i]=run(i,cost)
+write=write and (res[i][1] or floor(ARGV[5*i]/8)==1)
 end
 for i=1,count do
-local r,j=results[i],5*i-4
-local shown=not write and cost>0 and r[1] and run(i,0) or r
-out[j+1],out[j+2],out[j+3],out[j+4],out[j+5]=r[1] and 1 or 0,shown[2],shown[3],r[4],write and r[7] or 0
-results[i]=shown
+local r,j=res[i],5*i-4
+local sh=not write and cost>0 and r[1] and run(i,0) or r
+out[j+1],out[j+2],out[j+3],out[j+4],out[j+5]=r[1] and 1 or 0,sh[2],sh[3],r[4],write and r[7] or 0
+res[i]=sh
 end
 for i=1,fast and count or 0 do
-local k,r,seen=KEYS[i+1],results[i],states[ARGV[5*i+1]][1]
+local k,r,seen=KEYS[i+1],res[i],st[ARGV[5*i+1]][1]
 if write and r[5][1]~=seen then
 local a,c,b=r[5][1],r[5][2],{}
 for j=8,1,-1 do
@@ -138,50 +138,51 @@ end
 end
 if fast or not (write or block) then return out end
 end`,
-  // The stored value: parts = {"1", expiresAt, name, state, …}, written with PX = max(1, expires - now) + ARGV[4].
+  // The stored value: ps = {"1", expiresAt, name, state, …}, written with PX = max(1, exp - now) + ARGV[4]. Short
+  // locals: st the stored states by rule name, res each rule's result, sh what it shows, ls the value's lines.
   `local function int(n) return string.format("%.0f",n) end
 local function line(s)
 local t={}
 for j,v in ipairs(s) do t[j]=int(v) end
 return table.concat(t," ")
 end
-local expires,parts=now,{"1",""}`,
+local exp,ps=now,{"1",""}`,
   // Release (applyRelease): drop each lease matching id AND expiry; nothing matched → no write. Else expiresAt is
   // recomputed by a cost-0 run of every rule with a state, but not before the released leases' own expiry (so
   // lease ids never restart while a handle could still match), and every stored state is written back.
   `if mode=="2" then
-local hit,latest=false,now
+local hit,last=false,now
 for j=0,held-1 do
 local b=4+count*5+j*3
-local s,id,at=states[ARGV[b+1]],ARGV[b+2]+0,ARGV[b+3]+0
+local s,id,at=st[ARGV[b+1]],ARGV[b+2]+0,ARGV[b+3]+0
 for i=2,s and #s-2 or 0,3 do
 if s[i]==id and s[i+1]==at then
 for _=1,3 do table.remove(s,i) end
-hit,latest=true,max(latest,at)
+hit,last=true,max(last,at)
 break
 end
 end
 end
 if not hit then return 0 end
-expires,out=latest,1
+exp,out=last,1
 for i=1,count do
-if states[ARGV[5*i+1]] then expires=max(expires,run(i,0)[6]) end
+if st[ARGV[5*i+1]] then exp=max(exp,run(i,0)[6]) end
 end
-for n,s in pairs(states) do push(parts,n,line(s)) end
+for n,s in pairs(st) do push(ps,n,line(s)) end
 else
 for i=1,count do
-expires=max(expires,results[i][6])
-push(parts,ARGV[5*i+1],line(results[i][5]))
+exp=max(exp,res[i][6])
+push(ps,ARGV[5*i+1],line(res[i][5]))
 end
 end
-parts[2]=int(expires)
-redis.call("SET",key,table.concat(parts,"\\n"),"PX",max(1,expires-now)+ARGV[4])
+ps[2]=int(exp)
+redis.call("SET",key,table.concat(ps,"\\n"),"PX",max(1,exp-now)+ARGV[4])
 return out
 `,
 ].join("\n");
 
 /** SHA-1 of `UPSTASH_SCRIPT`, so a request is one `EVALSHA` (with `EVAL` only when Redis lost the script). */
-export const UPSTASH_SCRIPT_SHA1 = "5176f8104d2cb1dbca098934cfd4487cfd02da13";
+export const UPSTASH_SCRIPT_SHA1 = "831288fc9636384043393041411033631d4da524";
 
 /** Algorithm codes the script knows (ARGV per rule). */
 export const SCRIPT_ALGORITHMS = { fixedWindow: 1, slidingWindow: 2, tokenBucket: 3, gcra: 4, concurrency: 5 } as const;

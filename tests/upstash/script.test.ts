@@ -29,7 +29,7 @@ describe("the Upstash Lua script", () => {
     ]);
     expect(UPSTASH_SCRIPT.match(/^ *local k\b[^\n]*/gm)).toEqual([
       "local k=KEYS[i+1]",
-      "local k,r,seen=KEYS[i+1],results[i],states[ARGV[5*i+1]][1]",
+      "local k,r,seen=KEYS[i+1],res[i],st[ARGV[5*i+1]][1]",
     ]);
     expect(UPSTASH_SCRIPT).toMatch(/^local key=KEYS\[1\]$/m);
     expect(UPSTASH_SCRIPT).not.toContain("--");
