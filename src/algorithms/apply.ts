@@ -127,7 +127,7 @@ export function evaluateRules(
   return block ? undefined : evaluations;
 }
 
-function outcome(e: Evaluation): RuleOutcome {
+function outcome(e: RuleOutcome): RuleOutcome {
   const o = { allowed: e.allowed, remaining: e.remaining, resetAt: e.resetAt, retryAfterMs: e.retryAfterMs };
   return e.leaseId === undefined ? o : { ...o, leaseId: e.leaseId };
 }

@@ -40,7 +40,8 @@ export function memoryStore(options: MemoryStoreOptions = {}): LocalStore {
       if (unconsumed) return { outcomes: unconsumed, now };
       // `applyRules` would build a new state per decision; a key this limiter wrote is overwritten in place
       // instead, so a decision leaves no object behind for the garbage collector to copy.
-      const entry: Entry = stored?.by === rules ? stored : { rules: {}, expiresAt: now, by: rules };
+      // A new entry gets its expiresAt on the next line, as a reused one does.
+      const entry = stored?.by === rules ? stored : ({ rules: {}, by: rules } as Entry);
       entry.expiresAt = now;
       for (let i = 0; i < rules.length; i++) {
         const { state, expiresAt } = evaluations[i]!;
