@@ -6,7 +6,6 @@ export type HeaderFormat = "draft-8" | "draft-7" | "draft-6" | "legacy";
 /** Every `HeaderFormat`, for checking an option. */
 export const HEADER_FORMATS: readonly HeaderFormat[] = ["draft-8", "draft-7", "draft-6", "legacy"];
 
-const CONCURRENT = ';qu="concurrent-requests"';
 const seconds = (ms: number) => Math.max(0, Math.ceil(ms / 1000));
 const windowSeconds = (rule: RuleDecision) => Math.max(1, seconds(rule.windowMs));
 
@@ -36,7 +35,10 @@ export function rateLimitHeaders(decision: Decision, format: HeaderFormat = "dra
   switch (format) {
     case "draft-8":
       headers["RateLimit-Policy"] = rules
-        .map((r) => `"${r.name}";q=${r.limit}${r.algorithm === "concurrency" ? CONCURRENT : ""};w=${windowSeconds(r)}`)
+        .map(
+          (r) =>
+            `"${r.name}";q=${r.limit}${r.algorithm === "concurrency" ? ';qu="concurrent-requests"' : ""};w=${windowSeconds(r)}`,
+        )
         .join(", ");
       headers.RateLimit = rules
         .map((r) => `"${r.name}";r=${r.remaining};t=${seconds(r.resetAt - decision.now)}`)

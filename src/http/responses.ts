@@ -8,8 +8,6 @@ export interface DeniedResponseOptions {
   headers?: HeadersInit;
 }
 
-const QUOTA_EXCEEDED = "https://iana.org/assignments/http-problem-types#quota-exceeded";
-
 /**
  * The response for a denied decision, with an `application/problem+json` body (RFC 9457):
  * 429 with `Retry-After` when a rule denied; 503 when the store failed and the policy denied
@@ -51,7 +49,8 @@ export function deniedBody(
     };
   }
   return {
-    type: QUOTA_EXCEEDED,
+    // Inline rather than a module constant: a bundler keeps a top-level constant's name.
+    type: "https://iana.org/assignments/http-problem-types#quota-exceeded",
     title: "Too Many Requests",
     status: 429,
     detail:
