@@ -1,10 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  blockFor,
   concurrency,
   fixedWindow,
   gcra,
   type Rule,
   type RuleInput,
+  shadow,
   slidingWindow,
   tokenBucket,
 } from "../../src/index.ts";
@@ -47,10 +49,21 @@ const makers: Record<string, (r: Random, name: string) => RuleInput> = {
   leases: (r, name) => concurrency({ limit: r.int(1, 9), lease: r.pick([1, 150, 1000, 4000, 30_000]), name }),
 };
 const kinds = Object.keys(makers);
-// Every pair of algorithms, each algorithm with two of itself, and all five at once.
+for (const kind of ["fixed", "sliding", "bucket", "gcra"]) {
+  makers[`shadow ${kind}`] = (r, name) => shadow(makers[kind]!(r, name));
+  makers[`blocking ${kind}`] = (r, name) => blockFor(makers[kind]!(r, name), r.pick([1, 450, 3000, 20_000]));
+}
+// Every pair of algorithms, each algorithm with two of itself, and all five at once; then shadow() and blockFor()
+// rules among plain ones, alone, and several at once.
 const combos = [
   ...kinds.flatMap((a, i) => kinds.slice(i).map((b) => [a, b])),
   ["gcra", "sliding", "bucket", "fixed", "leases"],
+  ["shadow fixed", "blocking sliding"],
+  ["blocking fixed", "shadow gcra", "bucket"],
+  ["blocking bucket", "blocking gcra", "shadow sliding", "leases"],
+  ["shadow fixed", "shadow bucket"],
+  ["blocking fixed"],
+  ["blocking sliding", "shadow bucket", "blocking gcra"],
 ];
 
 /** The key's stored value as the Lua wrote it, parsed back into a `KeyState`. */
