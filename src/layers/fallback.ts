@@ -32,6 +32,10 @@ export function fallbackTo(store: Store, options: { share?: number } = {}): Fall
       ...(Array.isArray(rules) ? rules : [])
         .filter((rule) => supported && ALGORITHMS.includes(rule?.algorithm) && !supported.includes(rule.algorithm))
         .map((rule) => `onStoreError: fallbackTo(store): the ${store.name} store does not support ${rule.algorithm}`),
+      ...(Array.isArray(rules) ? rules : [])
+        .map((rule) => rule?.kind?.feature)
+        .filter((feature) => feature && supported && !store.features?.includes(feature))
+        .map((feature) => `onStoreError: fallbackTo(store): the ${store.name} store does not apply ${feature}() rules`),
     ],
     answerWith: (context: LayerContext) => fallbackAnswer(store, share, context),
   });

@@ -5,6 +5,7 @@ import {
   concurrency,
   createRateLimiter,
   type Duration,
+  fallbackTo,
   fixedWindow,
   gcra,
   prefetchQuota,
@@ -106,6 +107,21 @@ describe("shadow() and blockFor(): misuse", () => {
       'rules[0] (fixedWindow): the memory store does not apply shadow() rules (its features do not list "shadow"); use the memory, Durable Object, Upstash or DynamoDB store, or drop the wrapper',
       'rules[1] (gcra): the memory store does not apply blockFor() rules (its features do not list "blockFor"); use the memory, Durable Object, Upstash or DynamoDB store, or drop the wrapper',
     ]);
+  });
+
+  it("is refused by a fallback store that does not list the feature", () => {
+    const { features: _features, ...rest } = memoryStore();
+    const problems = problemsOf(() =>
+      createRateLimiter({
+        store: remoteMemory(),
+        rules: [blockFor(login(), "1h")],
+        onStoreError: fallbackTo({ ...rest, name: "plain" }),
+      }),
+    );
+    expect(problems).toEqual(["onStoreError: fallbackTo(store): the plain store does not apply blockFor() rules"]);
+    expect(() =>
+      createRateLimiter({ store: remoteMemory(), rules: [shadow(login())], onStoreError: fallbackTo(memoryStore()) }),
+    ).not.toThrow();
   });
 });
 
