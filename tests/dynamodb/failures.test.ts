@@ -46,6 +46,8 @@ describe("expired items (TTL deletes late)", () => {
       prefix: "ttl",
       clock: () => now,
       onStoreError: "throw",
+      // Two writes to DynamoDB Local; the default 1 s budget is not what this test is about (a busy machine misses it).
+      timeout: 30_000,
     });
     const decision = await limiter.limit("old");
     expect(decision.allowed).toBe(true);
