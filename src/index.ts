@@ -27,4 +27,5 @@ export type { CircuitState, LatencySummary, Metrics } from "./metrics.ts";
 export { concurrency, fixedWindow, gcra, slidingWindow, tokenBucket } from "./rules/constructors.ts";
 export type { OptionReader, Policy, RuleInput, RuleKind } from "./rules/input.ts";
 export type { Algorithm, Rule } from "./rules/types.ts";
+export { type SettleCosts, settleCosts } from "./settle.ts";
 export { type TenantLimits, tenantLimits } from "./tenants.ts";

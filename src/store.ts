@@ -1,4 +1,5 @@
-import type { Evaluator, Lease, RuleOutcome } from "./algorithms/apply.ts";
+import type { Adjuster } from "./algorithms/adjust.ts";
+import type { Evaluator, KeyState, Lease, RuleOutcome } from "./algorithms/apply.ts";
 import type { Decision } from "./decision.ts";
 import type { Algorithm, Rule } from "./rules/types.ts";
 
@@ -39,6 +40,31 @@ export interface ReleaseRequest {
   /** As in `StoreRequest`. */
   readonly evaluators: readonly Evaluator[];
   readonly leases: readonly Lease[];
+  readonly now: number;
+  readonly signal: AbortSignal | undefined;
+}
+
+/**
+ * A settled decision's difference (`decision.settle`, with `createRateLimiter({ settle: settleCosts() })`), applied to
+ * every rule of one key atomically in one round trip, as `adjustRules` in `src/algorithms/adjust.ts` does it.
+ */
+export interface AdjustRequest {
+  /** As in `StoreRequest`: the encoded storage key. */
+  readonly key: string;
+  readonly rules: readonly Rule[];
+  /** As in `StoreRequest`. */
+  readonly evaluators: readonly Evaluator[];
+  /**
+   * Each rule's adjustment, in the order of `rules` (`undefined`: the rule stays as it is, as concurrency rules do).
+   * A store in this isolate passes the request to `adjustRules`, which calls these, so a bundle carries them only
+   * when it settles.
+   */
+  readonly adjusters: readonly (Adjuster | undefined)[];
+  /** Whole units, never 0: below 0 gives back, above 0 charges (forced: it may leave a rule over its quota). */
+  readonly delta: number;
+  /** The settled decision's time (its `now`, the store's clock when it offers one), epoch ms. */
+  readonly at: number;
+  /** The limiter's clock, epoch ms. A store with its own clock uses that instead, as for `apply`. */
   readonly now: number;
   readonly signal: AbortSignal | undefined;
 }
@@ -91,6 +117,11 @@ export interface Store {
    * gone (released, expired, never taken) changes nothing, so a release may be retried safely.
    */
   release?(request: ReleaseRequest): Promise<void>;
+  /**
+   * Settles a decision's cost (`adjustRules` or its mirror, atomically, one round trip). Optional: a limiter with
+   * `settle: settleCosts()` requires it (a local store offers `local.rewrite` instead).
+   */
+  readonly adjust?: ((request: AdjustRequest) => Promise<void>) | undefined;
   /** One cheap request that proves the store answers; used by `limiter.health()`. */
   ping(signal: AbortSignal | undefined): Promise<void>;
 }
@@ -118,4 +149,14 @@ export interface LocalFace {
   apply(prefix: string, key: string, request: Omit<StoreRequest, "key" | "signal">): StoreResponse;
   reset(prefix: string, key: string): void;
   release(prefix: string, key: string, request: Omit<ReleaseRequest, "key" | "signal">): void;
+  /**
+   * Replaces the key's state with `change(stored)` at `now` (epoch ms); `undefined` leaves it as it is. `stored` is
+   * the key's state as last written, or none. Optional: settling (`settleCosts()`) requires it of a local store.
+   */
+  rewrite?(
+    prefix: string,
+    key: string,
+    now: number,
+    change: (stored: KeyState | undefined) => KeyState | undefined,
+  ): void;
 }

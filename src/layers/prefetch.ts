@@ -185,6 +185,14 @@ function prefetching(
       entry.asked += cost;
       return served(entry, lot, now);
     },
+    // A settled charge may take the key over its quota: units held here must not admit past it (the exact limiter
+    // would deny). They stay charged in the store; a refund leaves them as they are.
+    adjust:
+      inner.adjust &&
+      ((request) => {
+        if (request.delta > 0) keys.delete(request.key.slice(named.length));
+        return inner.adjust!(request);
+      }),
     reset(key, signal, scope) {
       // Units claimed before a reset were counted in the state it deletes: they must not be spent after it.
       keys.delete(key.slice(named.length));

@@ -57,8 +57,12 @@ export function memoryStore(options: MemoryStoreOptions = {}): LocalStore {
       spaces.get(prefix)?.delete(key);
     },
     release(prefix, key, request) {
+      local.rewrite!(prefix, key, request.now, (stored) => applyRelease(request, stored));
+    },
+    // Settling (`settleCosts()`) brings its own change: this store carries none of its code.
+    rewrite(prefix, key, now, change) {
       const space = spaces.get(prefix);
-      const next = space && applyRelease(request, space.get(key, request.now));
+      const next = space && change(space.get(key, now));
       if (next) space.set(key, next as Entry);
     },
   };

@@ -3,6 +3,7 @@ import type { AnyStore } from "../store-entry.ts";
 import { type CheckContext, checks } from "./checks.ts";
 import { concurrencyChecks } from "./concurrency-checks.ts";
 import { keyChecks } from "./key-checks.ts";
+import { settleChecks, settleConcurrencyChecks } from "./settle-checks.ts";
 import { tenantsChecks, tenantsConcurrencyChecks } from "./tenants-checks.ts";
 
 export interface TestStoreOptions {
@@ -35,7 +36,11 @@ export function testStore(options: TestStoreOptions): void {
       ...checks,
       ...keyChecks,
       ...tenantsChecks,
-      ...[...concurrencyChecks, ...tenantsConcurrencyChecks].map((check) => ({ ...check, concurrency: true })),
+      ...settleChecks,
+      ...[...concurrencyChecks, ...tenantsConcurrencyChecks, ...settleConcurrencyChecks].map((check) => ({
+        ...check,
+        concurrency: true,
+      })),
     ];
     all.forEach((check, i) => {
       const reason =

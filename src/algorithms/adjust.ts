@@ -1,0 +1,120 @@
+import type { Algorithm, GcraRule, Rule, TokenBucketRule } from "../rules/types.ts";
+import type { Evaluator, KeyState } from "./apply.ts";
+import type { RuleState } from "./evaluation.ts";
+
+/**
+ * How one algorithm settles a decision's cost (`decision.settle`): the rule's state with `delta` units given back
+ * (`delta < 0`) or charged (`delta > 0`, forced: it may leave the rule over its quota), as if the decision made at
+ * `at` had cost that much more or less; `undefined` when nothing changes. `state` is the rule's stored state (none
+ * when absent or expired), `evaluate` the rule's algorithm, `now` the time of the settlement (epoch ms). Whole
+ * numbers throughout, so the Upstash Lua (upstash-settle.ts) gives the same bits.
+ */
+export type Adjuster = (
+  rule: Rule,
+  state: RuleState | undefined,
+  delta: number,
+  at: number,
+  now: number,
+  evaluate: Evaluator,
+) => RuleState | undefined;
+
+/**
+ * Windows: only the window that holds `at` moves, while it still counts: a fixed window while it is the current one,
+ * a sliding window while it is the current or the previous one; the count never goes below 0. The state is first
+ * read as the algorithm reads it at `now` (a cost-0 evaluation), so a rolled-over window is seen as rolled over, and
+ * absent state as an empty current window (a charge then starts it).
+ */
+const windowAdjuster =
+  (sliding: boolean): Adjuster =>
+  (rule, state, delta, at, now, evaluate) => {
+    const seen = evaluate(rule, state, 0, now).state;
+    const windowMs = (rule as { windowMs: number }).windowMs;
+    const start = at - (at % windowMs);
+    // The count of at's window: the current one ([1]), or for a sliding window the previous one ([2]).
+    const i = seen[0] === start ? 1 : sliding && seen[0] === start + windowMs ? 2 : 0;
+    if (i === 0) return undefined;
+    const count = Math.max(0, seen[i]! + delta);
+    if (count === seen[i]) return undefined;
+    const next = [...seen];
+    next[i] = count;
+    return next;
+  };
+
+/**
+ * Token bucket: tokens as they stand at `now` (refilled), minus `delta`; a refund never fills past `capacity`, a charge
+ * may take the bucket below 0 (it then refills from there, and denies until it holds the cost again).
+ */
+const tokenBucketAdjuster: Adjuster = (rule, state, delta, _at, now, evaluate) => {
+  const [tokens, refilledAt] = evaluate(rule, state, 0, now).state as [number, number];
+  const next = Math.min((rule as TokenBucketRule).capacity, tokens - delta);
+  return next === tokens ? undefined : [next, refilledAt];
+};
+
+/**
+ * GCRA: the theoretical arrival time moves by `delta` emission intervals (`delta × period / limit` ms, kept exact as
+ * `[ms, fraction / limit]` like gcra.ts), from the stored TAT or, when it is before `at`, from `at` (where the
+ * decision left it). A TAT that ends before `now` has nothing outstanding: a refund never gives back more than that.
+ */
+const gcraAdjuster: Adjuster = (rule, state, delta, at, now) => {
+  const { limit, periodMs } = rule as GcraRule;
+  const live = state !== undefined && state[0]! >= now;
+  let [tatMs, tatFraction] = state && state[0]! >= at ? state : [at, 0];
+  const fraction = tatFraction! + delta * periodMs;
+  const whole = Math.floor(fraction / limit);
+  tatMs = tatMs! + whole;
+  tatFraction = fraction - whole * limit;
+  if (tatMs < now) return live ? [now, 0] : undefined;
+  return [tatMs, tatFraction];
+};
+
+/** Each algorithm's adjuster; concurrency leases are never adjusted (they are given back by `release`). */
+const ADJUSTERS: Partial<Record<Algorithm, Adjuster>> = {
+  fixedWindow: windowAdjuster(false),
+  slidingWindow: windowAdjuster(true),
+  tokenBucket: tokenBucketAdjuster,
+  gcra: gcraAdjuster,
+};
+
+/** The adjuster of each rule, in order (`undefined` for a concurrency rule), as `AdjustRequest.adjusters` carries them. */
+export const adjustersOf = (rules: readonly Rule[]): (Adjuster | undefined)[] =>
+  rules.map((rule) => ADJUSTERS[rule.algorithm]);
+
+/** What `adjustRules` needs: an `AdjustRequest` without its key and signal. */
+export interface ApplyAdjustRequest {
+  readonly rules: readonly Rule[];
+  /** As in `ApplyRequest`. */
+  readonly evaluators: readonly Evaluator[];
+  /** `adjusters[i]` settles `rules[i]`; `undefined` leaves it as it is. */
+  readonly adjusters: readonly (Adjuster | undefined)[];
+  /** Units: below 0 gives back, above 0 charges. */
+  readonly delta: number;
+  /** The settled decision's time, epoch ms. */
+  readonly at: number;
+  /** Epoch ms. */
+  readonly now: number;
+}
+
+/**
+ * Settles a decision on every rule of one key at once: the key's state with each rule adjusted, or `undefined` when
+ * no rule changes (nothing to write). `stored` is as for `applyRules` (state past its `expiresAt` counts as none).
+ */
+export function adjustRules(request: ApplyAdjustRequest, stored: KeyState | undefined): KeyState | undefined {
+  const { rules, evaluators, adjusters, delta, at, now } = request;
+  const states = stored && stored.expiresAt > now ? stored.rules : undefined;
+  const next: Record<string, RuleState> = { ...states };
+  let changed = false;
+  rules.forEach((rule, i) => {
+    const state = adjusters[i]?.(rule, states?.[rule.name], delta, at, now, evaluators[i]!);
+    if (state) {
+      next[rule.name] = state;
+      changed = true;
+    }
+  });
+  if (!changed) return undefined;
+  let expiresAt = now;
+  rules.forEach((rule, i) => {
+    const state = next[rule.name];
+    if (state) expiresAt = Math.max(expiresAt, evaluators[i]!(rule, state, 0, now).expiresAt);
+  });
+  return { rules: next, expiresAt };
+}
