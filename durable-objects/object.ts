@@ -1,4 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
+import { adjustersOf, adjustRules } from "../src/algorithms/adjust.ts";
 import { applyRelease, applyRules, type KeyState, type Lease, type RuleOutcome } from "../src/algorithms/apply.ts";
 import { evaluatorsOf } from "../src/algorithms/evaluators.ts";
 import type { Rule } from "../src/rules/types.ts";
@@ -19,6 +20,18 @@ export interface ObjectReleaseRequest {
   readonly key: string;
   readonly rules: readonly Rule[];
   readonly leases: readonly Lease[];
+  /** The caller's clock, epoch ms; `undefined` lets the object use its own clock. */
+  readonly now: number | undefined;
+}
+
+/** What the store sends to settle a decision's cost (`decision.settle`; structured-clone values only). */
+export interface ObjectAdjustRequest {
+  readonly key: string;
+  readonly rules: readonly Rule[];
+  /** Units: below 0 gives back, above 0 charges. */
+  readonly delta: number;
+  /** The settled decision's time, epoch ms (the object's clock, as `apply` answered it, unless the caller's decides). */
+  readonly at: number;
   /** The caller's clock, epoch ms; `undefined` lets the object use its own clock. */
   readonly now: number | undefined;
 }
@@ -119,6 +132,21 @@ export class RateLimiterObject extends DurableObject {
     const next = applyRelease({ rules, evaluators: evaluatorsOf(rules), leases, now }, this.read(key, now));
     if (!next) return;
     this.stats.released++;
+    if (next.expiresAt > now) this.store(key, next);
+    else this.remove(key);
+  }
+
+  /**
+   * Settles a decision's cost on every rule of the key (RPC; one billed request): `adjustRules` between the same
+   * synchronous read and write as `apply`. Nothing to change writes nothing; a key left with no live state is deleted.
+   */
+  adjust(request: ObjectAdjustRequest): void {
+    this.stats.requests++;
+    const now = request.now ?? Date.now();
+    const { key, rules, delta, at } = request;
+    const change = { rules, evaluators: evaluatorsOf(rules), adjusters: adjustersOf(rules), delta, at, now };
+    const next = adjustRules(change, this.read(key, now));
+    if (!next) return;
     if (next.expiresAt > now) this.store(key, next);
     else this.remove(key);
   }

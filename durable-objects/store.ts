@@ -3,14 +3,16 @@ import type { RemoteStore } from "../src/layers/layer.ts";
 import { standardLayers } from "../src/layers/standard.ts";
 import { ALGORITHMS } from "../src/rules/algorithm-list.ts";
 import { storageKey } from "../src/storage-key.ts";
-import type { ReleaseRequest, StoreRequest, StoreResponse } from "../src/store.ts";
-import type { ObjectApplyRequest, ObjectApplyResponse, ObjectReleaseRequest } from "./object.ts";
+import type { AdjustRequest, ReleaseRequest, StoreRequest, StoreResponse } from "../src/store.ts";
+import type { ObjectAdjustRequest, ObjectApplyRequest, ObjectApplyResponse, ObjectReleaseRequest } from "./object.ts";
 
 /** The RPC surface of `RateLimiterObject` that the store calls; a stub of the real class fits it. */
 export interface RateLimiterStub {
   apply(request: ObjectApplyRequest): Promise<ObjectApplyResponse>;
   reset(key: string): Promise<void>;
   release(request: ObjectReleaseRequest): Promise<void>;
+  /** Settles a decision's cost; optional, so that a stub of an older class still fits (settling then fails). */
+  adjust?(request: ObjectAdjustRequest): Promise<void>;
   ping(): Promise<number>;
 }
 
@@ -105,6 +107,12 @@ export function durableObjectStore(
           now: config.clock === "caller" ? request.now : undefined,
         }),
       );
+    },
+    async adjust(request: AdjustRequest): Promise<void> {
+      const name = await storageKey(request.key, config.maxNameBytes);
+      const { rules, delta, at } = request;
+      const now = config.clock === "caller" ? request.now : undefined;
+      await call("adjust", request.signal, () => stubFor(name).adjust!({ key: name, rules, delta, at, now }));
     },
     async reset(key: string, signal: AbortSignal | undefined): Promise<void> {
       const name = await storageKey(key, config.maxNameBytes);
