@@ -51,7 +51,7 @@ if s then
  tokens, refilled = s[1], s[2]
  local ticks = floor((now - refilled) / interval)
  if ticks > 0 then
-  tokens = min(capacity, tokens + min(ticks, ceil(capacity / rate)) * rate)
+  tokens = min(capacity, tokens + min(ticks, ceil((capacity - tokens) / rate)) * rate)
   refilled = refilled + ticks * interval
  end
  if tokens >= capacity then tokens, refilled = capacity, now end
@@ -60,7 +60,7 @@ local allowed = cost <= tokens
 local left = allowed and tokens - cost or tokens
 local reset = left >= capacity and now or refilled + ceil((capacity - left) / rate) * interval
 local retry = allowed and 0 or cost > capacity and NEVER or refilled + ceil((cost - tokens) / rate) * interval - now
-return allowed, left, reset, retry, {left, refilled}, reset`,
+return allowed, max(0, left), reset, retry, {left, refilled}, reset`,
   // 4 gcra (gcra.ts): limit, periodMs, burst; state {tatMs, tatFraction}.
   `elseif a == 4 then
 local period, burst = w, z

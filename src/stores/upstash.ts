@@ -4,7 +4,7 @@ import type { RemoteStore } from "../layers/layer.ts";
 import { standardLayers } from "../layers/standard.ts";
 import type { Rule } from "../rules/types.ts";
 import { storageKey } from "../storage-key.ts";
-import type { ReleaseRequest, ResetScope, StoreRequest, StoreResponse } from "../store.ts";
+import type { AdjustRequest, ReleaseRequest, ResetScope, StoreRequest, StoreResponse } from "../store.ts";
 import { SCRIPT_ALGORITHMS, SCRIPT_MODES, UPSTASH_SCRIPT, UPSTASH_SCRIPT_SHA1 } from "./upstash-script.ts";
 
 /** The part of an `@upstash/redis` client this store uses; no dependency on the package itself. */
@@ -86,12 +86,7 @@ export function upstashStore(options: UpstashStoreOptions): RemoteStore {
       const { rules, cost, now, consume, signal } = request;
       const mode = consume ? SCRIPT_MODES.consume : SCRIPT_MODES.peek;
       const argv = args(now, cost, mode, EXPIRY_MARGIN_MS, ...rules.flatMap(ruleArgs));
-      const keys = [await storageKey(request.key)];
-      // Fixed windows alone: a counter per rule and window, so a decision is one INCRBY each (upstash-script.ts).
-      if (rules.every((rule) => rule.algorithm === "fixedWindow")) {
-        for (const rule of rules) keys.push(counterKey(keys[0]!, rule));
-      }
-      return decode(await call(() => script(keys, argv, signal)), rules.length);
+      return decode(await call(async () => script(await keysOf(request.key, rules), argv, signal)), rules.length);
     },
     async release(request: ReleaseRequest): Promise<void> {
       const { rules, leases, now, signal } = request;
@@ -105,9 +100,14 @@ export function upstashStore(options: UpstashStoreOptions): RemoteStore {
         ...rules.flatMap(ruleArgs),
         ...held,
       );
-      const keys = [await storageKey(request.key)];
-      const result = await call(() => script(keys, argv, signal));
+      const result = await call(async () => script(await keysOf(request.key, rules), argv, signal));
       if (result !== 0 && result !== 1) throw unexpected(result);
+    },
+    // The script's settle mode: ARGV[3] is the decision's time instead of a mode (upstash-settle.ts).
+    async adjust(request: AdjustRequest): Promise<void> {
+      const { rules, delta, at, now, signal } = request;
+      const argv = args(now, delta, at, EXPIRY_MARGIN_MS, ...rules.flatMap(ruleArgs));
+      await call(async () => script(await keysOf(request.key, rules), argv, signal));
     },
     async reset(key: string, signal: AbortSignal | undefined, scope?: ResetScope) {
       const keys = [await storageKey(key)];
@@ -227,6 +227,17 @@ async function call<T>(run: () => Promise<T>): Promise<T> {
  * name. No storage name starts with `\!` (storage-key.ts) and no rule name holds a `"`, so each (key, rule) has its own.
  */
 const counterKey = (stored: string, rule: Rule) => `\\!${rule.name}"${stored}`;
+
+/**
+ * The script's KEYS: the key's storage name, then, with fixed windows alone, each rule's counter (a decision is then
+ * one BITFIELD each: upstash-script.ts).
+ */
+async function keysOf(key: string, rules: readonly Rule[]): Promise<string[]> {
+  const keys = [await storageKey(key)];
+  if (rules.every((rule) => rule.algorithm === "fixedWindow"))
+    for (const rule of rules) keys.push(counterKey(keys[0]!, rule));
+  return keys;
+}
 
 /** A rule's five script arguments (ARGV per rule in upstash-script.ts); `args` makes them strings. */
 function ruleArgs(rule: Rule): (string | number)[] {
