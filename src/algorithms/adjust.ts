@@ -51,20 +51,17 @@ const tokenBucketAdjuster: Adjuster = (rule, state, delta, _at, now, evaluate) =
 };
 
 /**
- * GCRA: the theoretical arrival time moves by `delta` emission intervals (`delta × period / limit` ms, kept exact as
- * `[ms, fraction / limit]` like gcra.ts), from the stored TAT or, when it is before `at`, from `at` (where the
- * decision left it). A TAT that ends before `now` has nothing outstanding: a refund never gives back more than that.
+ * GCRA: the theoretical arrival time as it stands at `now` moves by `delta` emission intervals (`delta × period / limit`
+ * ms, kept exact as `[ms, fraction / limit]` like gcra.ts). A refund never moves it before `now`: it gives back no
+ * more than is still outstanding.
  */
-const gcraAdjuster: Adjuster = (rule, state, delta, at, now) => {
+const gcraAdjuster: Adjuster = (rule, state, delta, _at, now, evaluate) => {
   const { limit, periodMs } = rule as GcraRule;
-  const live = state !== undefined && state[0]! >= now;
-  let [tatMs, tatFraction] = state && state[0]! >= at ? state : [at, 0];
-  const fraction = tatFraction! + delta * periodMs;
+  const [tatMs, tatFraction] = evaluate(rule, state, 0, now).state as [number, number];
+  const fraction = tatFraction + delta * periodMs;
   const whole = Math.floor(fraction / limit);
-  tatMs = tatMs! + whole;
-  tatFraction = fraction - whole * limit;
-  if (tatMs < now) return live ? [now, 0] : undefined;
-  return [tatMs, tatFraction];
+  const next = tatMs + whole < now ? [now, 0] : [tatMs + whole, fraction - whole * limit];
+  return next[0] === tatMs && next[1] === tatFraction ? undefined : next;
 };
 
 /** Each algorithm's adjuster; concurrency leases are never adjusted (they are given back by `release`). */
