@@ -89,7 +89,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       );
 
   // With `settle: settleCosts()`, each decision of `limit` gets its `settle` there (src/settle.ts), and only there.
-  const settle = options.settle?.({ local, io, store: store.name, prefix, named, clock });
+  const settle = options.settle?.(store, io, config, clock);
 
   // With `tenants: tenantLimits()`, a call's `limits` are read there (src/tenants.ts), and only there.
   const request: typeof ownRequest = options.tenants?.(ownRequest, options.rules, rules, infosOf) ?? ownRequest;
@@ -123,7 +123,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
 
   function finish(key: string, asked: Asked, response: StoreResponse): Decision {
     let decision = response.decision ?? answer(key, asked, response);
-    if (settle && asked.consume) decision = settle(decision, key, asked);
+    if (settle) decision = settle(decision, key, asked);
     if (decision.allowed) stats.allowed++;
     else stats.denied++;
     if (onDecision) {

@@ -1,31 +1,25 @@
-import { adjustersOf, adjustRules } from "./algorithms/adjust.ts";
+import { adjustersOf, asApply } from "./algorithms/adjust.ts";
+import type { RateLimiterConfig } from "./config.ts";
 import type { Decision } from "./decision.ts";
 import { describe } from "./describe.ts";
-import { ConfigError } from "./errors.ts";
-import type { LocalFace, Store } from "./store.ts";
+import { ConfigError, toStoreError } from "./errors.ts";
+import { TimeoutError } from "./layers/failures.ts";
+import { storagePrefix } from "./storage-key.ts";
+import type { LocalStore, Store } from "./store.ts";
 import type { Asked } from "./tenants.ts";
 
-/** What the limiter hands `settleCosts()`: where its decisions were made. */
-export interface SettleTarget {
-  /** The store's synchronous face, for a local store (memory). */
-  readonly local: LocalFace | undefined;
-  /** The store under its layers, for a remote store. */
-  readonly io: Store | undefined;
-  /** The store's name, for errors. */
-  readonly store: string;
-  /** The limiter's prefix, and the escaped form a remote store's keys start with (`storagePrefix(prefix)`). */
-  readonly prefix: string;
-  readonly named: string;
-  /** The limiter's clock, epoch ms. */
-  readonly clock: () => number;
-}
-
 /**
- * Made by `settleCosts()`, taken by `createRateLimiter({ settle })`: called once per limiter (a `ConfigError` when
- * its store cannot settle), it returns what gives each decision of `limit` its `settle`. The limiter carries only
+ * Made by `settleCosts()`, taken by `createRateLimiter({ settle })`: called once per limiter with its store, the store
+ * under its layers (a remote store's), its configuration and clock (a `ConfigError` when the store cannot settle), it
+ * returns what gives each decision of `limit` its `settle`. The limiter carries only
  * this call, so a Worker that never settles bundles none of the code below.
  */
-export type SettleCosts = (target: SettleTarget) => (decision: Decision, key: string, asked: Asked) => Decision;
+export type SettleCosts = (
+  store: Store,
+  io: Store | undefined,
+  config: RateLimiterConfig,
+  clock: () => number,
+) => (decision: Decision, key: string, asked: Asked) => Decision;
 
 /**
  * `settle: settleCosts()`: every decision of `limit` and `acquire` gets `decision.settle(actualCost)`, which charges
@@ -36,11 +30,17 @@ export type SettleCosts = (target: SettleTarget) => (decision: Decision, key: st
  * `StoreError`. See docs/settle.md.
  */
 export function settleCosts(): SettleCosts {
-  return ({ local, io, store, prefix, named, clock }) => {
-    if (local ? !local.rewrite : !io?.adjust) {
-      throw new ConfigError([`settle: the ${store} store cannot settle costs (it has no adjust()); leave settle out`]);
+  return (store, io, { prefix, timeoutMs }, clock) => {
+    const { local } = store as Partial<LocalStore>;
+    if (!local && !io?.adjust) {
+      throw new ConfigError([
+        `settle: the ${store.name} store cannot settle costs (it has no adjust()); leave settle out`,
+      ]);
     }
+    const named = storagePrefix(prefix);
     return (decision, key, asked) => {
+      // `peek`, and a cost above capacity, consumed nothing: no settle.
+      if (!asked.consume) return decision;
       // Nothing was charged to give back or add to: a denial consumed nothing, a degraded answer reached no store.
       let done = !decision.allowed || decision.degraded;
       const settle = async (actualCost: number): Promise<void> => {
@@ -53,8 +53,27 @@ export function settleCosts(): SettleCosts {
         const { rules, evaluators } = asked;
         const now = clock();
         const request = { rules, evaluators, adjusters: adjustersOf(rules), delta, at: decision.now, now };
-        if (local) local.rewrite!(prefix, key, now, (stored) => adjustRules(request, stored));
-        else await io!.adjust!({ ...request, key: named + key, signal: undefined });
+        if (local) return void local.apply(prefix, key, asApply(request));
+        // Under the limiter's time budget, as a decision's store call (the layers leave `adjust` to the store).
+        const controller = new AbortController();
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const expired = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => {
+            const error = new TimeoutError(
+              store.name,
+              `settle: no answer within ${timeoutMs}ms; the request was aborted`,
+            );
+            controller.abort(error);
+            reject(error);
+          }, timeoutMs);
+        });
+        try {
+          await Promise.race([io!.adjust!({ ...request, key: named + key, signal: controller.signal }), expired]);
+        } catch (error) {
+          throw toStoreError(store.name, error);
+        } finally {
+          clearTimeout(timer);
+        }
       };
       return { ...decision, settle };
     };

@@ -1,5 +1,5 @@
 import type { Adjuster } from "./algorithms/adjust.ts";
-import type { Evaluator, KeyState, Lease, RuleOutcome } from "./algorithms/apply.ts";
+import type { Evaluator, Lease, RuleOutcome } from "./algorithms/apply.ts";
 import type { Decision } from "./decision.ts";
 import type { Algorithm, Rule } from "./rules/types.ts";
 
@@ -119,7 +119,8 @@ export interface Store {
   release?(request: ReleaseRequest): Promise<void>;
   /**
    * Settles a decision's cost (`adjustRules` or its mirror, atomically, one round trip). Optional: a limiter with
-   * `settle: settleCosts()` requires it (a local store offers `local.rewrite` instead).
+   * `settle: settleCosts()` requires it of a remote store. A local store needs none: its `local.apply` settles a
+   * request that `adjustRules` would make of it (`asApply`), as it decides any other.
    */
   readonly adjust?: ((request: AdjustRequest) => Promise<void>) | undefined;
   /** One cheap request that proves the store answers; used by `limiter.health()`. */
@@ -149,14 +150,4 @@ export interface LocalFace {
   apply(prefix: string, key: string, request: Omit<StoreRequest, "key" | "signal">): StoreResponse;
   reset(prefix: string, key: string): void;
   release(prefix: string, key: string, request: Omit<ReleaseRequest, "key" | "signal">): void;
-  /**
-   * Replaces the key's state with `change(stored)` at `now` (epoch ms); `undefined` leaves it as it is. `stored` is
-   * the key's state as last written, or none. Optional: settling (`settleCosts()`) requires it of a local store.
-   */
-  rewrite?(
-    prefix: string,
-    key: string,
-    now: number,
-    change: (stored: KeyState | undefined) => KeyState | undefined,
-  ): void;
 }

@@ -1,5 +1,5 @@
 import type { Algorithm, GcraRule, Rule, TokenBucketRule } from "../rules/types.ts";
-import type { Evaluator, KeyState } from "./apply.ts";
+import { type ApplyRequest, applyRules, type Evaluator, type KeyState } from "./apply.ts";
 import type { RuleState } from "./evaluation.ts";
 
 /**
@@ -92,26 +92,27 @@ export interface ApplyAdjustRequest {
 }
 
 /**
- * Settles a decision on every rule of one key at once: the key's state with each rule adjusted, or `undefined` when
- * no rule changes (nothing to write). `stored` is as for `applyRules` (state past its `expiresAt` counts as none).
+ * The request that settles through `applyRules`: each rule's evaluator replaced by one that adjusts the rule's state
+ * and allows, asked to consume 1, so that every rule's adjusted state is written (as the algorithm shows it at `now`,
+ * with its expiry). A store that decides in this isolate (memory) settles with it as it decides any request.
  */
-export function adjustRules(request: ApplyAdjustRequest, stored: KeyState | undefined): KeyState | undefined {
+export function asApply(request: ApplyAdjustRequest): ApplyRequest {
   const { rules, evaluators, adjusters, delta, at, now } = request;
-  const states = stored && stored.expiresAt > now ? stored.rules : undefined;
-  const next: Record<string, RuleState> = { ...states };
-  let changed = false;
-  rules.forEach((rule, i) => {
-    const state = adjusters[i]?.(rule, states?.[rule.name], delta, at, now, evaluators[i]!);
-    if (state) {
-      next[rule.name] = state;
-      changed = true;
-    }
-  });
-  if (!changed) return undefined;
-  let expiresAt = now;
-  rules.forEach((rule, i) => {
-    const state = next[rule.name];
-    if (state) expiresAt = Math.max(expiresAt, evaluators[i]!(rule, state, 0, now).expiresAt);
-  });
-  return { rules: next, expiresAt };
+  const adjusting = evaluators.map(
+    (evaluate, i): Evaluator =>
+      (rule, state) => ({
+        ...evaluate(rule, adjusters[i]?.(rule, state, delta, at, now, evaluate) ?? state, 0, now),
+        allowed: true,
+      }),
+  );
+  return { rules, evaluators: adjusting, cost: 1, now, consume: true };
+}
+
+/**
+ * Settles a decision on every rule of one key at once: the key's state to write, each rule adjusted (the rules of
+ * the request only, as `applyRules` writes them). `stored` is as for `applyRules` (state past its `expiresAt` counts
+ * as none).
+ */
+export function adjustRules(request: ApplyAdjustRequest, stored: KeyState | undefined): KeyState {
+  return applyRules(asApply(request), stored).write!;
 }

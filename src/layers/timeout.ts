@@ -2,7 +2,7 @@ import { TimeoutError } from "./failures.ts";
 import type { Layer } from "./layer.ts";
 
 /**
- * The time budget: each store call (apply, reset, release, adjust, ping) gets `timeoutMs` (the limiter's `timeout`, default
+ * The time budget: each store call (apply, reset, release, ping) gets `timeoutMs` (the limiter's `timeout`, default
  * 1000 ms); past it the call's signal is aborted and the call rejects with a `TimeoutError`.
  */
 export const timeout: Layer = {
@@ -29,8 +29,6 @@ export const timeout: Layer = {
       reset: (key, _, scope) => call((signal) => inner.reset(key, signal, scope)),
       // The limiter releases only with concurrency rules, which it accepts only on a store that can release.
       release: (request) => call((signal) => inner.release!({ ...request, signal })),
-      // Present only when the store has it: `settleCosts()` checks for it.
-      adjust: inner.adjust && ((request) => call((signal) => inner.adjust!({ ...request, signal }))),
       ping: () => call((signal) => inner.ping(signal)),
     };
   },

@@ -57,12 +57,8 @@ export function memoryStore(options: MemoryStoreOptions = {}): LocalStore {
       spaces.get(prefix)?.delete(key);
     },
     release(prefix, key, request) {
-      local.rewrite!(prefix, key, request.now, (stored) => applyRelease(request, stored));
-    },
-    // Settling (`settleCosts()`) brings its own change: this store carries none of its code.
-    rewrite(prefix, key, now, change) {
       const space = spaces.get(prefix);
-      const next = space && change(space.get(key, now));
+      const next = space && applyRelease(request, space.get(key, request.now));
       if (next) space.set(key, next as Entry);
     },
   };
