@@ -21,9 +21,8 @@ export function tokenBucket(
     refilledAt = state[1]!;
     const ticks = Math.floor((now - refilledAt) / intervalMs);
     if (ticks > 0) {
-      // Cap the ticks before multiplying, so a key idle for years cannot overflow; the cap counts from `tokens`,
-      // which a settled charge (`decision.settle`) may have taken below 0.
-      tokens = Math.min(capacity, tokens + Math.min(ticks, Math.ceil((capacity - tokens) / refillRate)) * refillRate);
+      // Not capped by the ticks needed: a double holds any product, and above `capacity` only `capacity` counts.
+      tokens = Math.min(capacity, tokens + ticks * refillRate);
       refilledAt += ticks * intervalMs;
     }
     if (tokens >= capacity) {

@@ -51,7 +51,7 @@ if s then
  tokens, refilled = s[1], s[2]
  local ticks = floor((now - refilled) / interval)
  if ticks > 0 then
-  tokens = min(capacity, tokens + min(ticks, ceil((capacity - tokens) / rate)) * rate)
+  tokens = min(capacity, tokens + ticks * rate)
   refilled = refilled + ticks * interval
  end
  if tokens >= capacity then tokens, refilled = capacity, now end

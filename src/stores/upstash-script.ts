@@ -168,7 +168,7 @@ return out
 ].join("\n");
 
 /** SHA-1 of `UPSTASH_SCRIPT`, so a request is one `EVALSHA` (with `EVAL` only when Redis lost the script). */
-export const UPSTASH_SCRIPT_SHA1 = "225bf60d91c87249892be367cd74fc2232a5a263";
+export const UPSTASH_SCRIPT_SHA1 = "eb439b7e7b54b77985e34c149a2e3b2d33ba353b";
 
 /** Algorithm codes the script knows (ARGV per rule). */
 export const SCRIPT_ALGORITHMS = { fixedWindow: 1, slidingWindow: 2, tokenBucket: 3, gcra: 4, concurrency: 5 } as const;
