@@ -3,7 +3,6 @@
 // The declarations use the Workers runtime types (`cloudflare:workers`, DurableObjectState, ExportedHandler…): the
 // reference above puts them in a consumer's program, or fails with TS2688 naming the package to install.
 export {
-  type ObjectAdjustRequest,
   type ObjectApplyRequest,
   type ObjectApplyResponse,
   type ObjectReleaseRequest,

@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import { adjustersOf, adjustRules } from "../src/algorithms/adjust.ts";
+import { adjustersOf, asApply } from "../src/algorithms/adjust.ts";
 import { applyRelease, applyRules, type KeyState, type Lease, type RuleOutcome } from "../src/algorithms/apply.ts";
 import { evaluatorsOf } from "../src/algorithms/evaluators.ts";
 import type { Rule } from "../src/rules/types.ts";
@@ -13,6 +13,8 @@ export interface ObjectApplyRequest {
   /** The caller's clock, epoch ms; `undefined` lets the object decide on its own clock. */
   readonly now: number | undefined;
   readonly consume: boolean;
+  /** A settlement (`decision.settle`) instead of a decision: `delta` units at the decision's time `at` (epoch ms). */
+  readonly adjust?: { readonly delta: number; readonly at: number };
 }
 
 /** What the store sends to give leases back (structured-clone values only). */
@@ -20,18 +22,6 @@ export interface ObjectReleaseRequest {
   readonly key: string;
   readonly rules: readonly Rule[];
   readonly leases: readonly Lease[];
-  /** The caller's clock, epoch ms; `undefined` lets the object use its own clock. */
-  readonly now: number | undefined;
-}
-
-/** What the store sends to settle a decision's cost (`decision.settle`; structured-clone values only). */
-export interface ObjectAdjustRequest {
-  readonly key: string;
-  readonly rules: readonly Rule[];
-  /** Units: below 0 gives back, above 0 charges. */
-  readonly delta: number;
-  /** The settled decision's time, epoch ms (the object's clock, as `apply` answered it, unless the caller's decides). */
-  readonly at: number;
   /** The caller's clock, epoch ms; `undefined` lets the object use its own clock. */
   readonly now: number | undefined;
 }
@@ -102,14 +92,22 @@ export class RateLimiterObject extends DurableObject {
     });
   }
 
-  /** Applies all rules of one key atomically and returns their outcomes (RPC; one billed request). */
+  /**
+   * Applies all rules of one key atomically and returns their outcomes (RPC; one billed request); or, with `adjust`,
+   * settles an earlier decision's cost on them.
+   */
   apply(request: ObjectApplyRequest): ObjectApplyResponse {
     this.stats.requests++;
     const now = request.now ?? Date.now();
-    const { key, rules, cost, consume } = request;
+    const { key, rules, cost, consume, adjust } = request;
+    const evaluators = evaluatorsOf(rules);
+    // A settlement adjusts every rule and allows (`asApply`): the same read, algorithms and write.
+    const asked = adjust
+      ? asApply({ rules, evaluators, adjusters: adjustersOf(rules), ...adjust, now })
+      : { rules, evaluators, cost, now, consume };
     // From here to the write nothing awaits: the read, the algorithms and the write run as one event.
     const stored = this.read(key, now);
-    const { outcomes, write } = applyRules({ rules, evaluators: evaluatorsOf(rules), cost, now, consume }, stored);
+    const { outcomes, write } = applyRules(asked, stored);
     if (outcomes.every((o) => o.allowed)) this.stats.allowed++;
     else this.stats.denied++;
     if (write) {
@@ -132,21 +130,6 @@ export class RateLimiterObject extends DurableObject {
     const next = applyRelease({ rules, evaluators: evaluatorsOf(rules), leases, now }, this.read(key, now));
     if (!next) return;
     this.stats.released++;
-    if (next.expiresAt > now) this.store(key, next);
-    else this.remove(key);
-  }
-
-  /**
-   * Settles a decision's cost on every rule of the key (RPC; one billed request): `adjustRules` between the same
-   * synchronous read and write as `apply`. Nothing to change writes nothing; a key left with no live state is deleted.
-   */
-  adjust(request: ObjectAdjustRequest): void {
-    this.stats.requests++;
-    const now = request.now ?? Date.now();
-    const { key, rules, delta, at } = request;
-    const change = { rules, evaluators: evaluatorsOf(rules), adjusters: adjustersOf(rules), delta, at, now };
-    const next = adjustRules(change, this.read(key, now));
-    if (!next) return;
     if (next.expiresAt > now) this.store(key, next);
     else this.remove(key);
   }

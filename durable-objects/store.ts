@@ -3,16 +3,14 @@ import type { RemoteStore } from "../src/layers/layer.ts";
 import { standardLayers } from "../src/layers/standard.ts";
 import { ALGORITHMS } from "../src/rules/algorithm-list.ts";
 import { storageKey } from "../src/storage-key.ts";
-import type { AdjustRequest, ReleaseRequest, StoreRequest, StoreResponse } from "../src/store.ts";
-import type { ObjectAdjustRequest, ObjectApplyRequest, ObjectApplyResponse, ObjectReleaseRequest } from "./object.ts";
+import type { ReleaseRequest, StoreRequest, StoreResponse } from "../src/store.ts";
+import type { ObjectApplyRequest, ObjectApplyResponse, ObjectReleaseRequest } from "./object.ts";
 
 /** The RPC surface of `RateLimiterObject` that the store calls; a stub of the real class fits it. */
 export interface RateLimiterStub {
   apply(request: ObjectApplyRequest): Promise<ObjectApplyResponse>;
   reset(key: string): Promise<void>;
   release(request: ObjectReleaseRequest): Promise<void>;
-  /** Settles a decision's cost; optional, so that a stub of an older class still fits (settling then fails). */
-  adjust?(request: ObjectAdjustRequest): Promise<void>;
   ping(): Promise<number>;
 }
 
@@ -81,6 +79,7 @@ export function durableObjectStore(
     name: NAME,
     layers: standardLayers,
     algorithms: ALGORITHMS,
+    settles: true,
     async apply(request: StoreRequest): Promise<StoreResponse> {
       const name = await storageKey(request.key, config.maxNameBytes);
       const response = await call("apply", request.signal, () =>
@@ -90,6 +89,8 @@ export function durableObjectStore(
           cost: request.cost,
           now: config.clock === "caller" ? request.now : undefined,
           consume: request.consume,
+          // A settlement: its adjusters do not cross the RPC boundary; the object has its own.
+          ...(request.adjust ? { adjust: { delta: request.adjust.delta, at: request.adjust.at } } : {}),
         }),
       );
       if (!Array.isArray(response?.outcomes) || response.outcomes.length !== request.rules.length) {
@@ -107,12 +108,6 @@ export function durableObjectStore(
           now: config.clock === "caller" ? request.now : undefined,
         }),
       );
-    },
-    async adjust(request: AdjustRequest): Promise<void> {
-      const name = await storageKey(request.key, config.maxNameBytes);
-      const { rules, delta, at } = request;
-      const now = config.clock === "caller" ? request.now : undefined;
-      await call("adjust", request.signal, () => stubFor(name).adjust!({ key: name, rules, delta, at, now }));
     },
     async reset(key: string, signal: AbortSignal | undefined): Promise<void> {
       const name = await storageKey(key, config.maxNameBytes);

@@ -2,8 +2,7 @@ import { adjustersOf, asApply } from "./algorithms/adjust.ts";
 import type { RateLimiterConfig } from "./config.ts";
 import type { Decision } from "./decision.ts";
 import { describe } from "./describe.ts";
-import { ConfigError, toStoreError } from "./errors.ts";
-import { TimeoutError } from "./layers/failures.ts";
+import { ConfigError, StoreError } from "./errors.ts";
 import { storagePrefix } from "./storage-key.ts";
 import type { LocalStore, Store } from "./store.ts";
 import type { Asked } from "./tenants.ts";
@@ -30,11 +29,11 @@ export type SettleCosts = (
  * `StoreError`. See docs/settle.md.
  */
 export function settleCosts(): SettleCosts {
-  return (store, io, { prefix, timeoutMs }, clock) => {
+  return (store, io, { prefix }, clock) => {
     const { local } = store as Partial<LocalStore>;
-    if (!local && !io?.adjust) {
+    if (!local && !store.settles) {
       throw new ConfigError([
-        `settle: the ${store.name} store cannot settle costs (it has no adjust()); leave settle out`,
+        `settle: the ${store.name} store cannot settle costs (it does not declare settles); leave settle out`,
       ]);
     }
     const named = storagePrefix(prefix);
@@ -52,27 +51,17 @@ export function settleCosts(): SettleCosts {
         done = true;
         const { rules, evaluators } = asked;
         const now = clock();
-        const request = { rules, evaluators, adjusters: adjustersOf(rules), delta, at: decision.now, now };
-        if (local) return void local.apply(prefix, key, asApply(request));
-        // Under the limiter's time budget, as a decision's store call (the layers leave `adjust` to the store).
-        const controller = new AbortController();
-        let timer: ReturnType<typeof setTimeout> | undefined;
-        const expired = new Promise<never>((_, reject) => {
-          timer = setTimeout(() => {
-            const error = new TimeoutError(
-              store.name,
-              `settle: no answer within ${timeoutMs}ms; the request was aborted`,
-            );
-            controller.abort(error);
-            reject(error);
-          }, timeoutMs);
-        });
-        try {
-          await Promise.race([io!.adjust!({ ...request, key: named + key, signal: controller.signal }), expired]);
-        } catch (error) {
-          throw toStoreError(store.name, error);
-        } finally {
-          clearTimeout(timer);
+        const adjust = { delta, at: decision.now, adjusters: adjustersOf(rules) };
+        const request = { ...asApply({ rules, evaluators, ...adjust, now }), adjust };
+        if (local) return void local.apply(prefix, key, request);
+        // A rules array of its own: the deny cache forgets the key in this isolate, prefetching passes the request on.
+        const response = await io!.apply({ ...request, rules: [...rules], key: named + key, signal: undefined });
+        // The failure policy answered (the error went to `onError`, or was thrown under "throw").
+        if (response.decision) {
+          throw new StoreError(
+            store.name,
+            `settle: ${response.decision.reason}; the settlement may not have been applied (it is not retried)`,
+          );
         }
       };
       return { ...decision, settle };

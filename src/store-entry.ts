@@ -1,7 +1,7 @@
 // `edgelimit/store`: what a store author needs, apart from what applications call (`edgelimit`). A store meets the
 // contract in store.ts; docs/stores.md says how to write one and how to run the compliance suite against it.
 
-export { type Adjuster, type ApplyAdjustRequest, adjustersOf, adjustRules } from "./algorithms/adjust.ts";
+export { type Adjuster, type ApplyAdjustRequest, adjustersOf, adjustRules, asApply } from "./algorithms/adjust.ts";
 export {
   type Applied,
   type ApplyReleaseRequest,
@@ -37,12 +37,12 @@ export type {
 } from "./rules/types.ts";
 export { storageKey } from "./storage-key.ts";
 export type {
-  AdjustRequest,
   LocalFace,
   LocalStore,
   NearFace,
   ReleaseRequest,
   ResetScope,
+  Settlement,
   Store,
   StoreRequest,
   StoreResponse,

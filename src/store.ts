@@ -30,6 +30,15 @@ export interface StoreRequest {
    * is `exceeds-capacity`). Stores ignore it; a layer that decides without the store (the fallback) reads it.
    */
   readonly asked?: number;
+  /**
+   * Present when the request settles a decision instead (`asApply` in src/algorithms/adjust.ts built it): every rule
+   * of the key moves as `adjustRules` moves it, in one atomic round trip. Its `evaluators` then adjust and allow, with
+   * `cost` 1 and `consume`, so a store that runs `applyRules` with them settles as it decides; a store that mirrors
+   * the algorithms elsewhere (Lua, another isolate) applies `adjustRules`' mirror. Only a store that declares
+   * `settles` receives one; its layers pass it on (under a rules array of its own, which the deny cache forgets the
+   * key for and prefetching passes to the store).
+   */
+  readonly adjust?: Settlement;
 }
 
 /** Leases to give back for one key; the store applies `applyRelease` (or its mirror) atomically. */
@@ -45,28 +54,16 @@ export interface ReleaseRequest {
 }
 
 /**
- * A settled decision's difference (`decision.settle`, with `createRateLimiter({ settle: settleCosts() })`), applied to
- * every rule of one key atomically in one round trip, as `adjustRules` in `src/algorithms/adjust.ts` does it.
+ * A settlement of an earlier decision's cost (`decision.settle`, with `createRateLimiter({ settle: settleCosts() })`),
+ * carried by a `StoreRequest` in place of a decision to make.
  */
-export interface AdjustRequest {
-  /** As in `StoreRequest`: the encoded storage key. */
-  readonly key: string;
-  readonly rules: readonly Rule[];
-  /** As in `StoreRequest`. */
-  readonly evaluators: readonly Evaluator[];
-  /**
-   * Each rule's adjustment, in the order of `rules` (`undefined`: the rule stays as it is, as concurrency rules do).
-   * A store in this isolate passes the request to `adjustRules`, which calls these, so a bundle carries them only
-   * when it settles.
-   */
-  readonly adjusters: readonly (Adjuster | undefined)[];
+export interface Settlement {
   /** Whole units, never 0: below 0 gives back, above 0 charges (forced: it may leave a rule over its quota). */
   readonly delta: number;
   /** The settled decision's time (its `now`, the store's clock when it offers one), epoch ms. */
   readonly at: number;
-  /** The limiter's clock, epoch ms. A store with its own clock uses that instead, as for `apply`. */
-  readonly now: number;
-  readonly signal: AbortSignal | undefined;
+  /** Each rule's adjustment, in the order of `rules` (`undefined`: the rule stays as it is, as concurrency rules do). */
+  readonly adjusters: readonly (Adjuster | undefined)[];
 }
 
 export interface StoreResponse {
@@ -118,11 +115,10 @@ export interface Store {
    */
   release?(request: ReleaseRequest): Promise<void>;
   /**
-   * Settles a decision's cost (`adjustRules` or its mirror, atomically, one round trip). Optional: a limiter with
-   * `settle: settleCosts()` requires it of a remote store. A local store needs none: its `local.apply` settles a
-   * request that `adjustRules` would make of it (`asApply`), as it decides any other.
+   * `true` when `apply` settles requests that carry `adjust`; a remote store must, for a limiter with
+   * `settle: settleCosts()` (a local store settles through `local.apply` without knowing it).
    */
-  readonly adjust?: ((request: AdjustRequest) => Promise<void>) | undefined;
+  readonly settles?: boolean;
   /** One cheap request that proves the store answers; used by `limiter.health()`. */
   ping(signal: AbortSignal | undefined): Promise<void>;
 }

@@ -6,8 +6,7 @@ import type { Layer } from "./layer.ts";
 
 /**
  * The deny cache as a layer (`denyCache` option, default `{ maxKeys: 10_000 }`, `false` for none): a repeated request
- * the store would still deny is answered here (`reason: "cached"`, no store call); a reset or a settlement forgets
- * the key.
+ * the store would still deny is answered here (`reason: "cached"`, no store call); a reset forgets the key.
  */
 export const denyCache: Layer = {
   check(options, problems) {
@@ -50,8 +49,6 @@ export const denyCache: Layer = {
         denied.delete(key);
         return inner.reset(key, signal, scope);
       },
-      // A settled decision (a refund above all) may let the store allow what a cached denial would refuse.
-      adjust: inner.adjust && ((request) => (denied.delete(request.key), inner.adjust!(request))),
     };
   },
 };

@@ -165,6 +165,10 @@ function prefetching(
     async apply(request) {
       const { cost, now, rules } = request;
       const key = request.key.slice(named.length);
+      // A settled charge may take the key over its quota: units held here must not admit past it (the exact limiter
+      // would deny). They stay charged in the store; a refund leaves them as they are. (A settlement comes with a rules
+      // array of its own, so it goes on to the store below.)
+      if ((request.adjust?.delta ?? 0) > 0) keys.delete(key);
       // Cost 0 only looks (and stands for a cost above capacity): the store answers it as it is. Held units were
       // charged under the limiter's own quotas, so a call with its own (`limits`) goes to the store too.
       if (cost === 0 || rules !== own) return inner.apply(request);
@@ -185,14 +189,6 @@ function prefetching(
       entry.asked += cost;
       return served(entry, lot, now);
     },
-    // A settled charge may take the key over its quota: units held here must not admit past it (the exact limiter
-    // would deny). They stay charged in the store; a refund leaves them as they are.
-    adjust:
-      inner.adjust &&
-      ((request) => {
-        if (request.delta > 0) keys.delete(request.key.slice(named.length));
-        return inner.adjust!(request);
-      }),
     reset(key, signal, scope) {
       // Units claimed before a reset were counted in the state it deletes: they must not be spent after it.
       keys.delete(key.slice(named.length));

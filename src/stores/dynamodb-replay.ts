@@ -1,13 +1,12 @@
-import { adjustRules } from "../algorithms/adjust.ts";
 import { applyRelease, applyRules, type KeyState, type RuleOutcome } from "../algorithms/apply.ts";
 import type { Rule } from "../rules/types.ts";
-import type { AdjustRequest, ReleaseRequest, StoreRequest } from "../store.ts";
+import type { ReleaseRequest, StoreRequest } from "../store.ts";
 
 // The DynamoDB store's batch arithmetic, apart from its I/O: a batch of calls on one key replayed with the
 // reference algorithms, and the versions its writes carry.
 
-/** One call in a key's batch: a decision, leases to give back, or a settled cost (`adjust`). */
-export type Call = StoreRequest | ReleaseRequest | AdjustRequest;
+/** One call in a key's batch: a decision, or leases to give back. */
+export type Call = StoreRequest | ReleaseRequest;
 
 /** Every rule the calls of a batch name (the first of each name), to read the item's state by. */
 export function rulesOf(calls: readonly Call[]): Rule[] {
@@ -23,10 +22,7 @@ export interface Replayed {
   readonly state: KeyState | undefined;
   /** Some decision was denied. */
   readonly denied: boolean;
-  /**
-   * Some answer that a cached item cannot vouch for: a release or settlement that changed nothing, a concurrency
-   * denial.
-   */
+  /** Some answer that a cached item cannot vouch for: a release that found nothing, a concurrency denial. */
   readonly unsure: boolean;
   /** Some call is a release or a settlement, which only a whole-state write applies. */
   readonly releases: boolean;
@@ -43,15 +39,16 @@ export function replay(calls: readonly Call[], stored: KeyState | undefined): Re
   const allowed: boolean[] = [];
   const outcomes = calls.map((call): readonly RuleOutcome[] | undefined => {
     allowed.push(false);
-    if ("leases" in call || "delta" in call) {
-      // A settlement writes like a release: the whole state, under the item's version.
+    if ("leases" in call) {
       releases = true;
-      const next = "delta" in call ? adjustRules(call, state) : applyRelease(call, state);
+      const next = applyRelease(call, state);
       if (next) state = next;
       else unsure = true;
       changed ||= next !== undefined;
       return undefined;
     }
+    // A settlement (`adjust`) applies like a decision that is always allowed, but only as a whole-state write.
+    releases ||= call.adjust !== undefined;
     const applied = applyRules({ ...call, consume: true }, state);
     if (applied.write) {
       state = applied.write;

@@ -6,7 +6,7 @@ import { standardLayers } from "../layers/standard.ts";
 import type { Rule } from "../rules/types.ts";
 import { sleep } from "../sleep.ts";
 import { storageKey } from "../storage-key.ts";
-import type { AdjustRequest, ReleaseRequest, StoreRequest, StoreResponse } from "../store.ts";
+import type { ReleaseRequest, StoreRequest, StoreResponse } from "../store.ts";
 import { type ArithmeticPlan, beforePlan, planArithmetic } from "./dynamodb-arithmetic.ts";
 import { SeenItems } from "./dynamodb-cache.ts";
 import { dynamoDbMessage, isConditionFailure } from "./dynamodb-errors.ts";
@@ -290,12 +290,10 @@ export function dynamoDbStore(options: DynamoDbStoreOptions): RemoteStore {
     name: "dynamodb",
     layers: standardLayers,
     algorithms: ALGORITHMS,
+    // A settlement (`request.adjust`) joins the key's batch and writes the whole state under the item's version.
+    settles: true,
     apply,
     release,
-    // A settlement joins the key's batch like a release: one conditional write when the cached item is current.
-    async adjust(request: AdjustRequest): Promise<void> {
-      await consumeBatch(await storageKey(request.key), request);
-    },
     async reset(key: string, signal: AbortSignal | undefined) {
       const pk = await storageKey(key);
       seen.delete(pk);

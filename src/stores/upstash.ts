@@ -4,7 +4,7 @@ import type { RemoteStore } from "../layers/layer.ts";
 import { standardLayers } from "../layers/standard.ts";
 import type { Rule } from "../rules/types.ts";
 import { storageKey } from "../storage-key.ts";
-import type { AdjustRequest, ReleaseRequest, ResetScope, StoreRequest, StoreResponse } from "../store.ts";
+import type { ReleaseRequest, ResetScope, StoreRequest, StoreResponse } from "../store.ts";
 import { SCRIPT_ALGORITHMS, SCRIPT_MODES, UPSTASH_SCRIPT, UPSTASH_SCRIPT_SHA1 } from "./upstash-script.ts";
 
 /** The part of an `@upstash/redis` client this store uses; no dependency on the package itself. */
@@ -81,11 +81,13 @@ export function upstashStore(options: UpstashStoreOptions): RemoteStore {
   return Object.freeze({
     name: NAME,
     layers: standardLayers,
+    settles: true,
     algorithms: Object.freeze(Object.keys(SCRIPT_ALGORITHMS) as (keyof typeof SCRIPT_ALGORITHMS)[]),
     async apply(request: StoreRequest): Promise<StoreResponse> {
-      const { rules, cost, now, consume, signal } = request;
+      const { rules, cost, now, consume, signal, adjust } = request;
       const mode = consume ? SCRIPT_MODES.consume : SCRIPT_MODES.peek;
-      const argv = args(now, cost, mode, EXPIRY_MARGIN_MS, ...rules.flatMap(ruleArgs));
+      // A settlement: the script's settle mode, with the decision's time in place of the mode (upstash-settle.ts).
+      const argv = args(now, adjust?.delta ?? cost, adjust?.at ?? mode, EXPIRY_MARGIN_MS, ...rules.flatMap(ruleArgs));
       return decode(await call(async () => script(await keysOf(request.key, rules), argv, signal)), rules.length);
     },
     async release(request: ReleaseRequest): Promise<void> {
@@ -102,12 +104,6 @@ export function upstashStore(options: UpstashStoreOptions): RemoteStore {
       );
       const result = await call(async () => script(await keysOf(request.key, rules), argv, signal));
       if (result !== 0 && result !== 1) throw unexpected(result);
-    },
-    // The script's settle mode: ARGV[3] is the decision's time instead of a mode (upstash-settle.ts).
-    async adjust(request: AdjustRequest): Promise<void> {
-      const { rules, delta, at, now, signal } = request;
-      const argv = args(now, delta, at, EXPIRY_MARGIN_MS, ...rules.flatMap(ruleArgs));
-      await call(async () => script(await keysOf(request.key, rules), argv, signal));
     },
     async reset(key: string, signal: AbortSignal | undefined, scope?: ResetScope) {
       const keys = [await storageKey(key)];
