@@ -1,5 +1,4 @@
 import { LUA_ALGORITHMS } from "./upstash-lua.ts";
-import { LUA_SETTLE } from "./upstash-settle.ts";
 
 /**
  * The Lua that applies every rule of one key atomically inside Redis (decide), or gives leases back (release).
@@ -26,7 +25,8 @@ import { LUA_SETTLE } from "./upstash-settle.ts";
  * ARGV[1]  now: epoch ms of the caller's clock, or "redis" to use Redis TIME
  * ARGV[2]  decide: cost, a whole number >= 0 (never above a rule's capacity); release: the number of leases L
  * ARGV[3]  "1" decide and write when every rule allows and cost > 0; "0" decide without writing (peek);
- *          "2" release; or settle: the settled decision's time `at`, epoch ms, with ARGV[2] the signed delta
+ *          "2" release; with `upstashSettle`'s part (upstash-settle.ts), also settle: the settled decision's time
+ *          `at`, epoch ms, with ARGV[2] the signed delta
  * ARGV[4]  expiry margin in ms, added to PX (clock skew between callers; state expiry itself is exact)
  * ARGV[5…] five per rule: algorithm, rule name, p1, p2, p3
  *          1 fixedWindow: limit, windowMs, 0     2 slidingWindow: limit, windowMs, 0
@@ -35,13 +35,13 @@ import { LUA_SETTLE } from "./upstash-settle.ts";
  *          then, releasing, three per lease: rule name, lease id, lease expiresAt
  * Returns  decide: {now, then per rule: allowed (1|0), remaining, resetAt, retryAfterMs (-1 = never), leaseId (0 = none)}
  *          release: 1 when a lease was given back (and the key written), 0 when none matched (nothing written)
- *          settle: 0 when nothing changed or counters were set, else the decide reply (ignored)
+ *          settle: as decide (every rule allowed), which the store ignores
  *
  * Billed commands: one `GET`, plus one `SET … PX` when a decision consumes or a release frees a lease; `TIME` too
  * with the Redis clock. With counters: one `BITFIELD` per rule, plus one `SET … PX` on a window's first write, or
  * one more `BITFIELD` (or `DEL`) per rule when the request is denied (each takes its cost back). Edit the script only together with `UPSTASH_SCRIPT_SHA1` (a test recomputes it).
  */
-export const UPSTASH_SCRIPT = [
+export const UPSTASH_SCRIPT_PARTS: readonly string[] = [
   // Upstash runs a script under its global lock unless the shebang sets `allow-key-locking`; then it locks only
   // the keys passed in KEYS (upstash.com/docs/redis/commands/scripting/eval and /features/key-locking). Every key
   // this script touches is KEYS[1]. The flag is part of the text, so it is part of the pinned SHA-1 that EVALSHA
@@ -93,8 +93,6 @@ local a, s = ARGV[5 * i] + 0, states[ARGV[5 * i + 1]]
 if s and #s ~= (a == 2 and 3 or a < 5 and 2) and not (a == 5 and #s % 3 == 1) then s = nil end
 return {algorithm(a, ARGV[5 * i + 2] + 0, ARGV[5 * i + 3] + 0, ARGV[5 * i + 4] + 0, s, c, now)}
 end`,
-  // Settle (adjustRules), when ARGV[3] is a time: upstash-settle.ts.
-  LUA_SETTLE,
   // Decide (applyRules): all rules, all or nothing. Not writing, an allowed rule shows the key as it stands (cost 0).
   // `out` is sized for one rule up front (each growth of a Lua table rehashes it).
   // Then the counters: a window's first write is one SET of its 16 bytes (% and / by 256 are exact on whole
@@ -165,10 +163,13 @@ parts[2] = int(expires)
 redis.call("SET", key, table.concat(parts, "\\n"), "PX", max(1, expires - now) + ARGV[4])
 return out
 `,
-].join("\n");
+];
+
+/** The script's text; `upstashSettle` (upstash-settle.ts) adds its settle mode to the same parts. */
+export const UPSTASH_SCRIPT = UPSTASH_SCRIPT_PARTS.join("\n");
 
 /** SHA-1 of `UPSTASH_SCRIPT`, so a request is one `EVALSHA` (with `EVAL` only when Redis lost the script). */
-export const UPSTASH_SCRIPT_SHA1 = "eb439b7e7b54b77985e34c149a2e3b2d33ba353b";
+export const UPSTASH_SCRIPT_SHA1 = "d0d34cbbff7c9f63612e2a96c31a34d88210afc2";
 
 /** Algorithm codes the script knows (ARGV per rule). */
 export const SCRIPT_ALGORITHMS = { fixedWindow: 1, slidingWindow: 2, tokenBucket: 3, gcra: 4, concurrency: 5 } as const;

@@ -1,6 +1,8 @@
+import { UPSTASH_SCRIPT_PARTS } from "./upstash-script.ts";
+
 /**
- * The Upstash script's settle mode (`decision.settle`; `adjustRules` in src/algorithms/adjust.ts), one part of
- * `UPSTASH_SCRIPT`, after `run` and before the decide part. ARGV[3] is then the settled decision's time `at` (longer
+ * The Upstash script's settle mode (`decision.settle`; `adjustRules` in src/algorithms/adjust.ts): a part added to
+ * `UPSTASH_SCRIPT_PARTS` after `run`, before the decide part, by `upstashSettle` only. ARGV[3] is then the settled decision's time `at` (longer
  * than any mode's one character) and ARGV[2] the signed `delta`. The part replaces `run` with one that adjusts each
  * rule's state, as each adjuster does it operation for operation, and returns it as a cost-0 run that allows; the
  * decide part then writes every rule's state as a consuming decision does (the stored value, or with counters each
@@ -10,7 +12,7 @@
  * tokens, never above its capacity; a GCRA TAT by `delta` emission intervals, never before `now`; a concurrency
  * state stays as it is. Billed: EVALSHA, GET, SET; with counters EVALSHA, then a BITFIELD and a SET per rule.
  */
-export const LUA_SETTLE = `local at = #mode > 1 and mode + 0
+const LUA_SETTLE = `local at = #mode > 1 and mode + 0
 if at then
 local plain, delta = run, cost
 run = function(i)
@@ -31,3 +33,22 @@ return r
 end
 mode, cost = "1", 1
 end`;
+
+const parts = [...UPSTASH_SCRIPT_PARTS];
+parts.splice(parts.findIndex((part) => part.startsWith("local function run(")) + 1, 0, LUA_SETTLE);
+
+/** What `upstashStore({ settle })` takes: the script with its settle mode, and its pinned SHA-1. */
+export interface UpstashSettle {
+  readonly script: string;
+  readonly sha1: string;
+}
+
+/**
+ * `upstashStore({ url, token, settle: upstashSettle })`: the store then runs the script with its settle mode, so a
+ * limiter with `settle: settleCosts()` can settle decisions on it (docs/settle.md). A separate export so that a Worker
+ * that never settles ships none of that Lua text. The script decides exactly as the plain one does.
+ */
+export const upstashSettle: UpstashSettle = Object.freeze({
+  script: parts.join("\n"),
+  sha1: "eb439b7e7b54b77985e34c149a2e3b2d33ba353b",
+});

@@ -6,6 +6,9 @@ import type { Rule } from "../rules/types.ts";
 import { storageKey } from "../storage-key.ts";
 import type { ReleaseRequest, ResetScope, StoreRequest, StoreResponse } from "../store.ts";
 import { SCRIPT_ALGORITHMS, SCRIPT_MODES, UPSTASH_SCRIPT, UPSTASH_SCRIPT_SHA1 } from "./upstash-script.ts";
+import type { UpstashSettle } from "./upstash-settle.ts";
+
+export { type UpstashSettle, upstashSettle } from "./upstash-settle.ts";
 
 /** The part of an `@upstash/redis` client this store uses; no dependency on the package itself. */
 export interface UpstashRedisClient {
@@ -16,6 +19,11 @@ export interface UpstashRedisClient {
 }
 
 interface CommonOptions {
+  /**
+   * `upstashSettle` (from `edgelimit/upstash`): lets a limiter with `settle: settleCosts()` settle decisions on this
+   * store (docs/settle.md). Without it the store cannot settle, and a Worker ships none of the settle script.
+   */
+  settle?: UpstashSettle;
   /**
    * Whose clock decides: `"caller"` (default) uses the limiter's `now`; `"redis"` uses Redis `TIME`, so edge
    * locations with skewed clocks share one time (costs one more billed command per decision).
@@ -65,13 +73,15 @@ export function upstashStore(options: UpstashStoreOptions): RemoteStore {
   const rest = client ? undefined : restClient(options as UpstashRestOptions, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   const redis = (client ?? rest) as Commands;
+  // With `settle: upstashSettle`, the script that also settles (it decides as the plain one does).
+  const { script: lua = UPSTASH_SCRIPT, sha1 = UPSTASH_SCRIPT_SHA1 } = options?.settle ?? {};
 
   async function script(keys: string[], args: string[], signal: AbortSignal | undefined): Promise<unknown> {
     try {
-      return await redis.evalsha(UPSTASH_SCRIPT_SHA1, keys, args, signal);
+      return await redis.evalsha(sha1, keys, args, signal);
     } catch (error) {
       if (!String(error).includes("NOSCRIPT")) throw error;
-      return redis.eval(UPSTASH_SCRIPT, keys, args, signal);
+      return redis.eval(lua, keys, args, signal);
     }
   }
 
@@ -81,7 +91,7 @@ export function upstashStore(options: UpstashStoreOptions): RemoteStore {
   return Object.freeze({
     name: NAME,
     layers: standardLayers,
-    settles: true,
+    settles: lua !== UPSTASH_SCRIPT,
     algorithms: Object.freeze(Object.keys(SCRIPT_ALGORITHMS) as (keyof typeof SCRIPT_ALGORITHMS)[]),
     async apply(request: StoreRequest): Promise<StoreResponse> {
       const { rules, cost, now, consume, signal, adjust } = request;
