@@ -173,6 +173,3 @@ export const UPSTASH_SCRIPT_SHA1 = "d0d34cbbff7c9f63612e2a96c31a34d88210afc2";
 
 /** Algorithm codes the script knows (ARGV per rule). */
 export const SCRIPT_ALGORITHMS = { fixedWindow: 1, slidingWindow: 2, tokenBucket: 3, gcra: 4, concurrency: 5 } as const;
-
-/** The script's modes (ARGV[3]). */
-export const SCRIPT_MODES = { peek: "0", consume: "1", release: "2" } as const;

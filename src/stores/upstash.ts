@@ -5,7 +5,7 @@ import { standardLayers } from "../layers/standard.ts";
 import type { Rule } from "../rules/types.ts";
 import { storageKey } from "../storage-key.ts";
 import type { ReleaseRequest, ResetScope, StoreRequest, StoreResponse } from "../store.ts";
-import { SCRIPT_ALGORITHMS, SCRIPT_MODES, UPSTASH_SCRIPT, UPSTASH_SCRIPT_SHA1 } from "./upstash-script.ts";
+import { SCRIPT_ALGORITHMS, UPSTASH_SCRIPT, UPSTASH_SCRIPT_SHA1 } from "./upstash-script.ts";
 import type { UpstashSettle } from "./upstash-settle.ts";
 
 export { type UpstashSettle, upstashSettle } from "./upstash-settle.ts";
@@ -85,8 +85,31 @@ export function upstashStore(options: UpstashStoreOptions): RemoteStore {
     }
   }
 
-  // Every argument goes to Redis as a string.
-  const args = (now: number, ...rest: (string | number)[]) => [clock === "redis" ? "redis" : now, ...rest].map(String);
+  /**
+   * One EVALSHA on the request's key: ARGV[2] `first`, ARGV[3] `mode`, the margin, each rule's five, then `extra`, as
+   * strings. KEYS: the key's storage name, then with fixed windows alone each rule's counter (upstash-script.ts).
+   */
+  const run = (
+    { key, rules, now, signal }: StoreRequest | ReleaseRequest,
+    first: number,
+    mode: string | number,
+    extra: (string | number)[] = [],
+  ) =>
+    call(async () => {
+      const keys = [await storageKey(key)];
+      if (rules.every((rule) => rule.algorithm === "fixedWindow")) {
+        for (const rule of rules) keys.push(counterKey(keys[0]!, rule));
+      }
+      const argv = [
+        clock === "redis" ? "redis" : now,
+        first,
+        mode,
+        EXPIRY_MARGIN_MS,
+        ...rules.flatMap(ruleArgs),
+        ...extra,
+      ];
+      return script(keys, argv.map(String), signal);
+    });
 
   return Object.freeze({
     name: NAME,
@@ -94,25 +117,16 @@ export function upstashStore(options: UpstashStoreOptions): RemoteStore {
     settles: lua !== UPSTASH_SCRIPT,
     algorithms: Object.freeze(Object.keys(SCRIPT_ALGORITHMS) as (keyof typeof SCRIPT_ALGORITHMS)[]),
     async apply(request: StoreRequest): Promise<StoreResponse> {
-      const { rules, cost, now, consume, signal, adjust } = request;
-      const mode = consume ? SCRIPT_MODES.consume : SCRIPT_MODES.peek;
-      // A settlement: the script's settle mode, with the decision's time in place of the mode (upstash-settle.ts).
-      const argv = args(now, adjust?.delta ?? cost, adjust?.at ?? mode, EXPIRY_MARGIN_MS, ...rules.flatMap(ruleArgs));
-      return decode(await call(async () => script(await keysOf(request.key, rules), argv, signal)), rules.length);
+      const { adjust } = request;
+      // ARGV[3]: "1" consume, "0" peek; a settlement's time for the settle mode (upstash-settle.ts).
+      const mode = adjust?.at ?? (request.consume ? "1" : "0");
+      return decode(await run(request, adjust?.delta ?? request.cost, mode), request.rules.length);
     },
     async release(request: ReleaseRequest): Promise<void> {
-      const { rules, leases, now, signal } = request;
+      const { leases } = request;
       if (leases.length === 0) return;
       const held = leases.flatMap((l) => [l.rule, l.id, l.expiresAt]);
-      const argv = args(
-        now,
-        leases.length,
-        SCRIPT_MODES.release,
-        EXPIRY_MARGIN_MS,
-        ...rules.flatMap(ruleArgs),
-        ...held,
-      );
-      const result = await call(async () => script(await keysOf(request.key, rules), argv, signal));
+      const result = await run(request, leases.length, "2", held);
       if (result !== 0 && result !== 1) throw unexpected(result);
     },
     async reset(key: string, signal: AbortSignal | undefined, scope?: ResetScope) {
@@ -234,35 +248,19 @@ async function call<T>(run: () => Promise<T>): Promise<T> {
  */
 const counterKey = (stored: string, rule: Rule) => `\\!${rule.name}"${stored}`;
 
-/**
- * The script's KEYS: the key's storage name, then, with fixed windows alone, each rule's counter (a decision is then
- * one BITFIELD each: upstash-script.ts).
- */
-async function keysOf(key: string, rules: readonly Rule[]): Promise<string[]> {
-  const keys = [await storageKey(key)];
-  if (rules.every((rule) => rule.algorithm === "fixedWindow"))
-    for (const rule of rules) keys.push(counterKey(keys[0]!, rule));
-  return keys;
-}
-
 /** A rule's five script arguments (ARGV per rule in upstash-script.ts); `args` makes them strings. */
 function ruleArgs(rule: Rule): (string | number)[] {
   return [SCRIPT_ALGORITHMS[rule.algorithm], rule.name, ...scriptNumbers(rule)];
 }
 
-/** A rule's three numbers, as the script reads them. */
+/**
+ * A rule's three numbers, as the script reads them (ARGV per rule in upstash-script.ts): fixedWindow and slidingWindow
+ * `limit, windowMs, 0`; tokenBucket `capacity, refillRate, intervalMs`; gcra `limit, periodMs, burst`; concurrency
+ * `limit, leaseMs, 0`. Each rule type has only its own fields, so the first present one is the rule's.
+ */
 function scriptNumbers(rule: Rule): number[] {
-  switch (rule.algorithm) {
-    case "fixedWindow":
-    case "slidingWindow":
-      return [rule.limit, rule.windowMs, 0];
-    case "tokenBucket":
-      return [rule.capacity, rule.refillRate, rule.intervalMs];
-    case "gcra":
-      return [rule.limit, rule.periodMs, rule.burst];
-    case "concurrency":
-      return [rule.limit, rule.leaseMs, 0];
-  }
+  const r = rule as unknown as Partial<Record<string, number>>;
+  return [r.limit ?? r.capacity!, r.windowMs ?? r.refillRate ?? r.periodMs ?? r.leaseMs!, r.intervalMs ?? r.burst ?? 0];
 }
 
 const unexpected = (result: unknown) =>
