@@ -47,8 +47,9 @@ export function settleCosts(): SettleCosts {
           throw new ConfigError([`settle: actualCost must be a whole number ≥ 0, got ${describe(actualCost)}`]);
         }
         const delta = actualCost - asked.cost;
-        if (done || delta === 0) return void (done = true);
+        const settled = done;
         done = true;
+        if (settled || delta === 0) return;
         const { rules, evaluators } = asked;
         const now = clock();
         const adjust = { delta, at: decision.now, adjusters: adjustersOf(rules) };
