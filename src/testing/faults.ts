@@ -74,6 +74,7 @@ export function faultyStore(inner: Store): FaultyStore {
     name: inner.name,
     algorithms: inner.algorithms,
     layers: standardLayers,
+    settles: inner.settles === true,
     apply: (request) => through("apply", request.signal, () => inner.apply(request)),
     reset: (key, signal, scope) => through("reset", signal, () => inner.reset(key, signal, scope)),
     ping: (signal) => through("ping", signal, () => inner.ping(signal)),

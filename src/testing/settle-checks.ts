@@ -158,6 +158,19 @@ export const settleChecks: readonly Check[] = [
     },
   },
   {
+    name: "settle: a refund never takes a count below 0 (a reset since the decision)",
+    async run(context) {
+      for (const [algorithm, rule] of Object.entries(ONE_OF_EACH(6))) {
+        const { limiter } = limiterAt(context, [rule]);
+        const d = await limiter.limit(algorithm, { cost: 4 });
+        await limiter.reset(algorithm);
+        await limiter.limit(algorithm, { cost: 1 });
+        await d.settle!(0);
+        expect([algorithm, await admitted(limiter, algorithm)]).toEqual([algorithm, 6]);
+      }
+    },
+  },
+  {
     name: "settle: a charge after a reset counts in the decision's window",
     async run(context) {
       for (const [algorithm, rule] of Object.entries(ONE_OF_EACH(6))) {
