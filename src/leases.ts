@@ -1,4 +1,4 @@
-import type { Lease, RuleOutcome } from "./algorithms/apply.ts";
+import { applyRelease, type Lease, type RuleOutcome } from "./algorithms/apply.ts";
 import { describe } from "./describe.ts";
 import { ConfigError } from "./errors.ts";
 import type { Rule } from "./rules/types.ts";
@@ -11,10 +11,13 @@ export interface LeaseCodec {
   encode(leases: readonly Lease[]): string;
   /** Reads a lease string back; throws a `ConfigError` for one these rules could not have made. */
   decode(leaseId: unknown, rules: readonly Rule[]): Lease[];
+  /** `applyRelease`, which a release request hands to a store in this isolate (`ReleaseRequest.applyRelease`). */
+  readonly applyRelease: typeof applyRelease;
 }
 
 /** Carried by the concurrency rule kind, so a bundle without concurrency rules leaves it out. */
 export const leaseCodec: LeaseCodec = {
+  applyRelease,
   taken(rules, outcomes, now) {
     const leases: Lease[] = [];
     rules.forEach((rule, i) => {

@@ -1,5 +1,5 @@
 import type { Adjuster } from "./algorithms/adjust.ts";
-import type { Evaluator, Lease, RuleOutcome } from "./algorithms/apply.ts";
+import type { ApplyReleaseRequest, Evaluator, KeyState, Lease, RuleOutcome } from "./algorithms/apply.ts";
 import type { Decision } from "./decision.ts";
 import type { Algorithm, Rule } from "./rules/types.ts";
 
@@ -51,6 +51,11 @@ export interface ReleaseRequest {
   readonly leases: readonly Lease[];
   readonly now: number;
   readonly signal: AbortSignal | undefined;
+  /**
+   * `applyRelease` itself, which the limiter (and a fallback store's release) always pass: a store that releases in
+   * this isolate (memory) calls it, so that a bundle holds it only with concurrency rules. Other stores ignore it.
+   */
+  readonly applyRelease?: (request: ApplyReleaseRequest, stored: KeyState | undefined) => KeyState | undefined;
 }
 
 /**

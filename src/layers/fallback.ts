@@ -69,7 +69,15 @@ function fallbackAnswer(
     const taken = leases && decision.allowed ? leases.taken(rules, outcomes, now) : [];
     if (taken.length === 0) return decision;
     const release = () =>
-      fallback.release!({ key, rules, evaluators, leases: taken, now: context.clock(), signal: undefined });
+      fallback.release!({
+        key,
+        rules,
+        evaluators,
+        leases: taken,
+        now: context.clock(),
+        signal: undefined,
+        applyRelease: leases!.applyRelease,
+      });
     return { ...decision, leaseId: leases!.encode(taken), release };
   };
 }

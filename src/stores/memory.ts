@@ -1,4 +1,4 @@
-import { applyRelease, evaluateRules } from "../algorithms/apply.ts";
+import { evaluateRules } from "../algorithms/apply.ts";
 import type { Evaluation } from "../algorithms/evaluation.ts";
 import { ConfigError } from "../errors.ts";
 import { ALGORITHMS } from "../rules/algorithm-list.ts";
@@ -58,7 +58,9 @@ export function memoryStore(options: MemoryStoreOptions = {}): LocalStore {
     },
     release(prefix, key, request) {
       const space = spaces.get(prefix);
-      const next = space && applyRelease(request, space.get(key, request.now));
+      // The request brings `applyRelease` (the limiter's lease codec has it): a bundle without concurrency rules
+      // carries none of it.
+      const next = space && request.applyRelease!(request, space.get(key, request.now));
       if (next) space.set(key, next as Entry);
     },
   };
