@@ -187,7 +187,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       throw new ConfigError([
         `leaseId ${describe(leaseId)}: this limiter has no concurrency rules, so it holds no leases to release`,
       ]);
-    const given = { rules, evaluators, leases: leases.decode(leaseId, rules), now, applyRelease: leases.applyRelease };
+    const given = leases.releasing(leaseId, rules, evaluators, now);
     if (local) return local.release(prefix, key, given);
     await io!.release!({ ...given, key: fullKey(key), signal: undefined });
   }

@@ -1,5 +1,4 @@
 import { adjustersOf, asApply } from "./algorithms/adjust.ts";
-import type { RateLimiterConfig } from "./config.ts";
 import type { Decision } from "./decision.ts";
 import { describe } from "./describe.ts";
 import { ConfigError, StoreError } from "./errors.ts";
@@ -16,7 +15,7 @@ import type { Asked } from "./tenants.ts";
 export type SettleCosts = (
   store: Store,
   io: Store | undefined,
-  config: RateLimiterConfig,
+  config: { readonly prefix: string },
   clock: () => number,
 ) => (decision: Decision, key: string, asked: Asked) => Decision;
 

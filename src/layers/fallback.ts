@@ -1,3 +1,4 @@
+import { applyRelease } from "../algorithms/apply.ts";
 import { combine, type Decision, type RuleInfo, tooLarge } from "../decision.ts";
 import { describe } from "../describe.ts";
 import { ALGORITHMS } from "../rules/algorithm-list.ts";
@@ -76,7 +77,7 @@ function fallbackAnswer(
         leases: taken,
         now: context.clock(),
         signal: undefined,
-        applyRelease: leases!.applyRelease,
+        applyRelease,
       });
     return { ...decision, leaseId: leases!.encode(taken), release };
   };
