@@ -2,10 +2,11 @@ import type { RuleOutcome } from "../algorithms/apply.ts";
 import { ConfigError, StoreError, toStoreError } from "../errors.ts";
 import type { RemoteStore } from "../layers/layer.ts";
 import { standardLayers } from "../layers/standard.ts";
+import { ALGORITHMS } from "../rules/algorithm-list.ts";
 import type { Rule } from "../rules/types.ts";
 import { storageKey } from "../storage-key.ts";
 import type { ReleaseRequest, ResetScope, StoreRequest, StoreResponse } from "../store.ts";
-import { SCRIPT_ALGORITHMS, UPSTASH_SCRIPT, UPSTASH_SCRIPT_SHA1 } from "./upstash-script.ts";
+import { UPSTASH_SCRIPT, UPSTASH_SCRIPT_SHA1 } from "./upstash-script.ts";
 import type { UpstashSettle } from "./upstash-settle.ts";
 
 export { type UpstashSettle, upstashSettle } from "./upstash-settle.ts";
@@ -115,7 +116,7 @@ export function upstashStore(options: UpstashStoreOptions): RemoteStore {
     name: NAME,
     layers: standardLayers,
     settles: lua !== UPSTASH_SCRIPT,
-    algorithms: Object.freeze(Object.keys(SCRIPT_ALGORITHMS) as (keyof typeof SCRIPT_ALGORITHMS)[]),
+    algorithms: ALGORITHMS,
     async apply(request: StoreRequest): Promise<StoreResponse> {
       const { adjust } = request;
       // ARGV[3]: "1" consume, "0" peek; a settlement's time for the settle mode (upstash-settle.ts).
@@ -250,7 +251,8 @@ const counterKey = (stored: string, rule: Rule) => `\\!${rule.name}"${stored}`;
 
 /** A rule's five script arguments (ARGV per rule in upstash-script.ts); `args` makes them strings. */
 function ruleArgs(rule: Rule): (string | number)[] {
-  return [SCRIPT_ALGORITHMS[rule.algorithm], rule.name, ...scriptNumbers(rule)];
+  // The script's algorithm codes are ALGORITHMS' order, from 1 (SCRIPT_ALGORITHMS, which a test compares).
+  return [ALGORITHMS.indexOf(rule.algorithm) + 1, rule.name, ...scriptNumbers(rule)];
 }
 
 /**
