@@ -67,6 +67,8 @@ export function memoryStore(options: MemoryStoreOptions = {}): LocalStore {
   return Object.freeze({
     name: "memory",
     algorithms: ALGORITHMS,
+    // A settlement's evaluators adjust and allow (asApply): `apply` settles it as it decides any request.
+    settles: true,
     local,
     apply: async (request: StoreRequest) => local.apply("", request.key, request),
     reset: async (key: string) => local.reset("", key),
