@@ -42,6 +42,8 @@ export interface ObjectStats {
   denied: number;
   /** Release calls that freed at least one lease (and so wrote). */
   released: number;
+  /** Settlements (`decision.settle`), each one write. */
+  settled: number;
   sqlRowsWritten: number;
   sqlRowsRead: number;
   alarmsSet: number;
@@ -79,6 +81,7 @@ export class RateLimiterObject extends DurableObject {
     allowed: 0,
     denied: 0,
     released: 0,
+    settled: 0,
     sqlRowsWritten: 0,
     sqlRowsRead: 0,
     alarmsSet: 0,
@@ -108,7 +111,8 @@ export class RateLimiterObject extends DurableObject {
     // From here to the write nothing awaits: the read, the algorithms and the write run as one event.
     const stored = this.read(key, now);
     const { outcomes, write } = applyRules(asked, stored);
-    if (outcomes.every((o) => o.allowed)) this.stats.allowed++;
+    if (adjust) this.stats.settled++;
+    else if (outcomes.every((o) => o.allowed)) this.stats.allowed++;
     else this.stats.denied++;
     if (write) {
       if (write.expiresAt > now) this.store(key, write);

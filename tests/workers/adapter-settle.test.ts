@@ -1,7 +1,7 @@
-import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { createExecutionContext, runInDurableObject, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { durableObjectStore } from "../../durable-objects/index.ts";
+import { durableObjectStore, type RateLimiterObject } from "../../durable-objects/index.ts";
 import { ConfigError, createRateLimiter, fixedWindow, settleCosts } from "../../src/index.ts";
 import { withRateLimit } from "../../workers/index.ts";
 
@@ -44,5 +44,27 @@ describe("withRateLimit with settle", () => {
     const send = loginWorker(false);
     await expect(send("/ok")).rejects.toThrow(ConfigError);
     await expect(send("/ok")).rejects.toThrow(/settle: settleCosts\(\)/);
+  });
+});
+
+describe("a settlement on the Durable Object store", () => {
+  it("is one request to the object and one row written", async () => {
+    const limiter = createRateLimiter({
+      store: durableObjectStore(env.RATE_LIMITER),
+      rules: [fixedWindow({ limit: 10, window: "1h", name: "f" })],
+      prefix: "settle-cost",
+      settle: settleCosts(),
+    });
+    const stub = env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName("settle-cost:k"));
+    const statsOf = () => runInDurableObject(stub, (instance: RateLimiterObject) => ({ ...instance.stats }));
+    const d = await limiter.limit("k", { cost: 6 });
+    const before = await statsOf();
+    await d.settle!(2);
+    const after = await statsOf();
+    expect([after.requests - before.requests, after.settled - before.settled, after.allowed - before.allowed]).toEqual([
+      1, 1, 0,
+    ]);
+    expect(after.sqlRowsWritten - before.sqlRowsWritten).toBe(1);
+    expect((await limiter.peek("k")).remaining).toBe(8);
   });
 });
