@@ -1,4 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
+import { adjustersOf, asApply } from "../src/algorithms/adjust.ts";
 import { applyRelease, applyRules, type KeyState, type Lease, type RuleOutcome } from "../src/algorithms/apply.ts";
 import { evaluatorsOf } from "../src/algorithms/evaluators.ts";
 import type { Rule } from "../src/rules/types.ts";
@@ -12,6 +13,8 @@ export interface ObjectApplyRequest {
   /** The caller's clock, epoch ms; `undefined` lets the object decide on its own clock. */
   readonly now: number | undefined;
   readonly consume: boolean;
+  /** A settlement (`decision.settle`) instead of a decision: `delta` units at the decision's time `at` (epoch ms). */
+  readonly adjust?: { readonly delta: number; readonly at: number };
 }
 
 /** What the store sends to give leases back (structured-clone values only). */
@@ -39,6 +42,8 @@ export interface ObjectStats {
   denied: number;
   /** Release calls that freed at least one lease (and so wrote). */
   released: number;
+  /** Settlements (`decision.settle`), each one write. */
+  settled: number;
   sqlRowsWritten: number;
   sqlRowsRead: number;
   alarmsSet: number;
@@ -76,6 +81,7 @@ export class RateLimiterObject extends DurableObject {
     allowed: 0,
     denied: 0,
     released: 0,
+    settled: 0,
     sqlRowsWritten: 0,
     sqlRowsRead: 0,
     alarmsSet: 0,
@@ -89,15 +95,24 @@ export class RateLimiterObject extends DurableObject {
     });
   }
 
-  /** Applies all rules of one key atomically and returns their outcomes (RPC; one billed request). */
+  /**
+   * Applies all rules of one key atomically and returns their outcomes (RPC; one billed request); or, with `adjust`,
+   * settles an earlier decision's cost on them.
+   */
   apply(request: ObjectApplyRequest): ObjectApplyResponse {
     this.stats.requests++;
     const now = request.now ?? Date.now();
-    const { key, rules, cost, consume } = request;
+    const { key, rules, cost, consume, adjust } = request;
+    const evaluators = evaluatorsOf(rules);
+    // A settlement adjusts every rule and allows (`asApply`): the same read, algorithms and write.
+    const asked = adjust
+      ? asApply({ rules, evaluators, adjusters: adjustersOf(rules), ...adjust, now })
+      : { rules, evaluators, cost, now, consume };
     // From here to the write nothing awaits: the read, the algorithms and the write run as one event.
     const stored = this.read(key, now);
-    const { outcomes, write } = applyRules({ rules, evaluators: evaluatorsOf(rules), cost, now, consume }, stored);
-    if (outcomes.every((o) => o.allowed)) this.stats.allowed++;
+    const { outcomes, write } = applyRules(asked, stored);
+    if (adjust) this.stats.settled++;
+    else if (outcomes.every((o) => o.allowed)) this.stats.allowed++;
     else this.stats.denied++;
     if (write) {
       if (write.expiresAt > now) this.store(key, write);

@@ -80,6 +80,7 @@ export function durableObjectStore(
     layers: standardLayers,
     algorithms: ALGORITHMS,
     features: FEATURES,
+    settles: true,
     async apply(request: StoreRequest): Promise<StoreResponse> {
       const name = await storageKey(request.key, config.maxNameBytes);
       const response = await call("apply", request.signal, () =>
@@ -89,6 +90,8 @@ export function durableObjectStore(
           cost: request.cost,
           now: config.clock === "caller" ? request.now : undefined,
           consume: request.consume,
+          // A settlement: its adjusters do not cross the RPC boundary; the object has its own.
+          ...(request.adjust ? { adjust: { delta: request.adjust.delta, at: request.adjust.at } } : {}),
         }),
       );
       if (!Array.isArray(response?.outcomes) || response.outcomes.length !== request.rules.length) {

@@ -35,7 +35,7 @@ export interface Authenticated {
 type Args = [event: AuthorizerEvent, auth?: Authenticated];
 
 export interface LambdaAuthorizerOptions
-  extends Omit<GateOptions<Args, { event: AuthorizerEvent }>, "missingKey" | "cost"> {
+  extends Omit<GateOptions<Args, { event: AuthorizerEvent }>, "missingKey" | "cost" | "settle"> {
   /** The limiter; create it once per container, at module scope. */
   limiter: RateLimiter;
   /**

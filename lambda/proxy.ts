@@ -7,7 +7,8 @@ import { readContext } from "./context.ts";
 import type { ProxyEvent, ProxyEventV2, ProxyResult, ProxyResultV1, ProxyResultV2Structured } from "./events.ts";
 import { ipv6PrefixProblems, sourceIpKey, UNKNOWN_CLIENT_KEY } from "./keys.ts";
 
-export interface LambdaRateLimitOptions<E extends ProxyEvent> extends GateOptions<[event: E], { event: E }> {
+export interface LambdaRateLimitOptions<E extends ProxyEvent>
+  extends GateOptions<[event: E], { event: E }, ProxyResult> {
   /** The limiter; create it once per container, at module scope. */
   limiter: RateLimiter;
   /**
@@ -46,7 +47,7 @@ const isV2 = (event: ProxyEvent): event is ProxyEventV2 => event.version === "2.
 interface Verdict {
   readonly headers: Record<string, string>;
   readonly denied?: ProxyResultV1;
-  readonly release?: (() => Promise<void>) | undefined;
+  readonly release?: ((result?: ProxyResult) => Promise<void>) | undefined;
 }
 
 /**
@@ -100,12 +101,15 @@ export function withRateLimit<E extends ProxyEvent>(
     try {
       const { headers, denied, release } = await decide(event, (promise) => pending.push(promise));
       if (denied) return denied;
+      let result: ProxyResult | undefined;
       try {
-        return addHeaders(await handler(event, context), headers, isV2(event));
+        result = await handler(event, context);
+        return addHeaders(result, headers, isV2(event));
       } finally {
         // A Lambda result is complete when the handler returns, and the container may freeze right after:
-        // the lease goes back before the response does. A failed release is ignored (the lease expires).
-        await release?.();
+        // the lease goes back (and the cost is settled, with `settle`) before the response does. A failed release
+        // is ignored (the lease expires).
+        await release?.(result);
       }
     } finally {
       await Promise.all(pending);

@@ -13,6 +13,7 @@ import type {
 import type { RuleInput } from "./rules/input.ts";
 import type { Rule } from "./rules/types.ts";
 import { normalizeRule } from "./rules/validation.ts";
+import type { SettleCosts } from "./settle.ts";
 import { wellFormed } from "./storage-key.ts";
 import type { TenantLimits } from "./tenants.ts";
 
@@ -56,6 +57,11 @@ export interface RateLimiterOptions extends LayerOptions {
    * named rules (docs/tenants.md). Without it, `limits` is rejected like any unknown option.
    */
   tenants?: TenantLimits;
+  /**
+   * `settleCosts()` from `edgelimit`: gives each decision of `limit` and `acquire` a `settle(actualCost)`, which gives
+   * back or charges the difference to the actual cost (docs/settle.md). The store must support it (`adjust`).
+   */
+  settle?: SettleCosts;
 }
 
 export interface DecisionEvent {
@@ -116,7 +122,7 @@ export function validateOptions(options: RateLimiterOptions): RateLimiterConfig 
   const timeoutMs = parseDuration(options?.timeout ?? 1000);
   if (typeof timeoutMs === "string") problems.push(`timeout: ${timeoutMs}`);
   else if (timeoutMs < 1) problems.push("timeout: must be at least 1ms");
-  for (const hook of ["clock", "onDecision", "onError", "tenants"] as const) {
+  for (const hook of ["clock", "onDecision", "onError", "tenants", "settle"] as const) {
     if (options?.[hook] !== undefined && typeof options[hook] !== "function") {
       problems.push(`${hook}: expected a function, got ${describe(options[hook])}`);
     }

@@ -54,6 +54,13 @@ export interface Decision {
   readonly leaseId?: string;
   /** With concurrency rules, when allowed: gives the leases back. Idempotent; never rejects for a lease already gone. */
   readonly release?: () => Promise<void>;
+  /**
+   * Only with `createRateLimiter({ settle: settleCosts() })`, on decisions of `limit` and `acquire`: settles this
+   * decision's cost to `actualCost` (a whole number ≥ 0, else a `ConfigError`), giving back or charging the difference
+   * in the window or bucket the decision was made in. Once: later calls do nothing, as do calls on a denied or
+   * degraded decision. Rejects with a `StoreError` when the store fails (docs/settle.md).
+   */
+  readonly settle?: (actualCost: number) => Promise<void>;
 }
 
 /** What the limiter knows of a rule's policy, computed once per limiter. */

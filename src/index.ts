@@ -29,4 +29,5 @@ export { concurrency, fixedWindow, gcra, slidingWindow, tokenBucket } from "./ru
 export type { OptionReader, Policy, RuleInput, RuleKind, RuleStore } from "./rules/input.ts";
 export { shadow } from "./rules/shadow.ts";
 export type { Algorithm, Rule, RuleFeature, RuleFeatures } from "./rules/types.ts";
+export { type SettleCosts, settleCosts } from "./settle.ts";
 export { type TenantLimits, tenantLimits } from "./tenants.ts";

@@ -1,7 +1,8 @@
-import type { Lease, RuleOutcome } from "./algorithms/apply.ts";
+import { applyRelease, type Evaluator, type Lease, type RuleOutcome } from "./algorithms/apply.ts";
 import { describe } from "./describe.ts";
 import { ConfigError } from "./errors.ts";
 import type { Rule } from "./rules/types.ts";
+import type { ReleaseRequest } from "./store.ts";
 
 /** How a consumed decision's concurrency leases become one string (`decision.leaseId`) and back. */
 export interface LeaseCodec {
@@ -11,10 +12,23 @@ export interface LeaseCodec {
   encode(leases: readonly Lease[]): string;
   /** Reads a lease string back; throws a `ConfigError` for one these rules could not have made. */
   decode(leaseId: unknown, rules: readonly Rule[]): Lease[];
+  /**
+   * The release of a lease string at `now` (epoch ms), as the limiter hands it to its store (without key and signal),
+   * `applyRelease` included for a store in this isolate; throws as `decode` does.
+   */
+  releasing(
+    leaseId: unknown,
+    rules: readonly Rule[],
+    evaluators: readonly Evaluator[],
+    now: number,
+  ): Omit<ReleaseRequest, "key" | "signal">;
 }
 
 /** Carried by the concurrency rule kind, so a bundle without concurrency rules leaves it out. */
 export const leaseCodec: LeaseCodec = {
+  releasing(leaseId, rules, evaluators, now) {
+    return { rules, evaluators, leases: leaseCodec.decode(leaseId, rules), now, applyRelease };
+  },
   taken(rules, outcomes, now) {
     const leases: Lease[] = [];
     rules.forEach((rule, i) => {

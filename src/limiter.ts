@@ -88,6 +88,9 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
         store,
       );
 
+  // With `settle: settleCosts()`, each decision of `limit` gets its `settle` there (src/settle.ts), and only there.
+  const settle = options.settle?.(store, io, config, clock);
+
   // With `tenants: tenantLimits()`, a call's `limits` are read there (src/tenants.ts), and only there.
   const request: typeof ownRequest = options.tenants?.(ownRequest, options.rules, rules, infosOf) ?? ownRequest;
 
@@ -119,7 +122,8 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   }
 
   function finish(key: string, asked: Asked, response: StoreResponse): Decision {
-    const decision = response.decision ?? answer(key, asked, response);
+    let decision = response.decision ?? answer(key, asked, response);
+    if (settle) decision = settle(decision, key, asked);
     if (decision.allowed) stats.allowed++;
     else stats.denied++;
     if (onDecision) {
@@ -183,7 +187,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       throw new ConfigError([
         `leaseId ${describe(leaseId)}: this limiter has no concurrency rules, so it holds no leases to release`,
       ]);
-    const given = { rules, evaluators, leases: leases.decode(leaseId, rules), now };
+    const given = leases.releasing(leaseId, rules, evaluators, now);
     if (local) return local.release(prefix, key, given);
     await io!.release!({ ...given, key: fullKey(key), signal: undefined });
   }

@@ -1,5 +1,7 @@
 // `edgelimit/store`: what a store author needs, apart from what applications call (`edgelimit`). A store meets the
 // contract in store.ts; docs/stores.md says how to write one and how to run the compliance suite against it.
+
+export { type Adjuster, type ApplyAdjustRequest, adjustersOf, adjustRules, asApply } from "./algorithms/adjust.ts";
 export {
   type Applied,
   type ApplyReleaseRequest,
@@ -40,6 +42,7 @@ export type {
   NearFace,
   ReleaseRequest,
   ResetScope,
+  Settlement,
   Store,
   StoreRequest,
   StoreResponse,

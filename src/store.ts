@@ -1,4 +1,5 @@
-import type { Evaluator, Lease, RuleOutcome } from "./algorithms/apply.ts";
+import type { Adjuster } from "./algorithms/adjust.ts";
+import type { ApplyReleaseRequest, Evaluator, KeyState, Lease, RuleOutcome } from "./algorithms/apply.ts";
 import type { Decision } from "./decision.ts";
 import type { Algorithm, Rule, RuleFeature } from "./rules/types.ts";
 
@@ -29,6 +30,15 @@ export interface StoreRequest {
    * is `exceeds-capacity`). Stores ignore it; a layer that decides without the store (the fallback) reads it.
    */
   readonly asked?: number;
+  /**
+   * Present when the request settles a decision instead (`asApply` in src/algorithms/adjust.ts built it): every rule
+   * of the key moves as `adjustRules` moves it, in one atomic round trip. Its `evaluators` then adjust and allow, with
+   * `cost` 1 and `consume`, so a store that runs `applyRules` with them settles as it decides; a store that mirrors
+   * the algorithms elsewhere (Lua, another isolate) applies `adjustRules`' mirror. Only a store that declares
+   * `settles` receives one; its layers pass it on (under a rules array of its own, which the deny cache forgets the
+   * key for and prefetching passes to the store).
+   */
+  readonly adjust?: Settlement;
 }
 
 /** Leases to give back for one key; the store applies `applyRelease` (or its mirror) atomically. */
@@ -41,6 +51,24 @@ export interface ReleaseRequest {
   readonly leases: readonly Lease[];
   readonly now: number;
   readonly signal: AbortSignal | undefined;
+  /**
+   * `applyRelease` itself, which the limiter (and a fallback store's release) always pass: a store that releases in
+   * this isolate (memory) calls it, so that a bundle holds it only with concurrency rules. Other stores ignore it.
+   */
+  readonly applyRelease?: (request: ApplyReleaseRequest, stored: KeyState | undefined) => KeyState | undefined;
+}
+
+/**
+ * A settlement of an earlier decision's cost (`decision.settle`, with `createRateLimiter({ settle: settleCosts() })`),
+ * carried by a `StoreRequest` in place of a decision to make.
+ */
+export interface Settlement {
+  /** Whole units, never 0: below 0 gives back, above 0 charges (forced: it may leave a rule over its quota). */
+  readonly delta: number;
+  /** The settled decision's time (its `now`, the store's clock when it offers one), epoch ms. */
+  readonly at: number;
+  /** Each rule's adjustment, in the order of `rules` (`undefined`: the rule stays as it is, as concurrency rules do). */
+  readonly adjusters: readonly (Adjuster | undefined)[];
 }
 
 export interface StoreResponse {
@@ -96,6 +124,11 @@ export interface Store {
    * gone (released, expired, never taken) changes nothing, so a release may be retried safely.
    */
   release?(request: ReleaseRequest): Promise<void>;
+  /**
+   * `true` when `apply` settles requests that carry `adjust`; a remote store must, for a limiter with
+   * `settle: settleCosts()` (a local store settles through `local.apply` without knowing it).
+   */
+  readonly settles?: boolean;
   /** One cheap request that proves the store answers; used by `limiter.health()`. */
   ping(signal: AbortSignal | undefined): Promise<void>;
 }

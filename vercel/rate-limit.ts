@@ -50,11 +50,12 @@ export interface RateLimitResult {
   /** The response to return instead of continuing: a 429 (or 503, 400); `undefined` when the request may go on. */
   readonly response: Response | undefined;
   /**
-   * Gives back the concurrency leases the decision took (a no-op without them); never rejects, a lease that
+   * Gives back the concurrency leases the decision took (a no-op without them) and, given the `response` and the
+   * `settle` option, settles the decision to the cost `settle` reads from it; never rejects, a lease that
    * could not be given back expires by itself. Middleware cannot see the end of the response it lets through:
    * call this when the work you bound is done, or use `withRateLimit` on the route handler instead.
    */
-  readonly release: () => Promise<void>;
+  readonly release: (response?: Response) => Promise<void>;
 }
 
 const nothing = () => Promise.resolve();

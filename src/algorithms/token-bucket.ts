@@ -4,7 +4,8 @@ import type { Evaluation, RuleState } from "./evaluation.ts";
 /**
  * Token bucket with whole refills. State: `[tokens, refilledAt]`.
  * `refillRate` tokens arrive every `interval` counted from `refilledAt`. A full bucket restarts its refill
- * clock at `now`, so a full state is the same as no state and may expire.
+ * clock at `now`, so a full state is the same as no state and may expire. Tokens below 0 (a settled charge) refill
+ * from there.
  */
 export function tokenBucket(
   rule: TokenBucketRule,
@@ -20,8 +21,8 @@ export function tokenBucket(
     refilledAt = state[1]!;
     const ticks = Math.floor((now - refilledAt) / intervalMs);
     if (ticks > 0) {
-      // Cap the ticks before multiplying, so a key idle for years cannot overflow.
-      tokens = Math.min(capacity, tokens + Math.min(ticks, Math.ceil(capacity / refillRate)) * refillRate);
+      // Not capped by the ticks needed: a double holds any product, and above `capacity` only `capacity` counts.
+      tokens = Math.min(capacity, tokens + ticks * refillRate);
       refilledAt += ticks * intervalMs;
     }
     if (tokens >= capacity) {
@@ -36,5 +37,12 @@ export function tokenBucket(
   if (!allowed) {
     retryAfterMs = cost > capacity ? Infinity : refilledAt + Math.ceil((cost - tokens) / refillRate) * intervalMs - now;
   }
-  return { allowed, remaining: left, resetAt, retryAfterMs, state: [left, refilledAt], expiresAt: resetAt };
+  return {
+    allowed,
+    remaining: Math.max(0, left),
+    resetAt,
+    retryAfterMs,
+    state: [left, refilledAt],
+    expiresAt: resetAt,
+  };
 }

@@ -6,8 +6,9 @@ import { deniedResponse, missingKeyResponse } from "./responses.ts";
 /**
  * The Fetch side of the gate, shared by the adapters whose handlers answer with a `Response` (Workers, Hono, Vercel
  * route handlers): a refused keyless request gets the 400, a denied one the 429 (503 when degraded) and `run` is not
- * called; an allowed one gets `run`'s response with the RateLimit headers, and its leases are given back through
- * `background` when that response is done (at once when `run` throws). A skipped request gets `run`'s response as is.
+ * called; an allowed one gets `run`'s response with the RateLimit headers, and its leases are given back (and its
+ * cost settled, with the `settle` option) through `background` when that response is done (leases at once when `run`
+ * throws). A skipped request gets `run`'s response as is.
  */
 export async function serve(
   passage: Passage,
@@ -27,7 +28,7 @@ export async function serve(
     throw error;
   }
   const sent = withHeaders(response, passage.headers);
-  return release ? releaseWhenDone(sent, release, background) : sent;
+  return release ? releaseWhenDone(sent, () => release(sent), background) : sent;
 }
 
 /** A copy of `response` with `headers` set: a copy has mutable headers (a response from `fetch()` has not). */

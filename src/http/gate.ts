@@ -21,7 +21,7 @@ const MISSING_KEY_POLICIES: readonly MissingKeyPolicy[] = ["shared", "deny", "sk
  * hands to the functions below (`(request, env)` on Workers, `(c)` in Hono, `(request)` on Vercel, `(event)` on
  * Lambda); `E` is what `onDecision` receives besides `key` and `decision`.
  */
-export interface GateOptions<A extends unknown[], E> {
+export interface GateOptions<A extends unknown[], E, R = Response> {
   /** The key of a request. Default: the client address the platform vouches for. */
   key?: (...args: A) => string | undefined | Promise<string | undefined>;
   /** Without a key (default `"shared"`); see `MissingKeyPolicy`. */
@@ -36,6 +36,15 @@ export interface GateOptions<A extends unknown[], E> {
    * Errors it throws are ignored.
    */
   onDecision?: (event: E & { readonly key: string; readonly decision: Decision }) => unknown;
+  /**
+   * The actual cost of an allowed request, read from its response once the response is done (the body sent, where
+   * the adapter sees it): a whole number ≥ 0 that the decision is settled to (`decision.settle`), or `undefined` to
+   * keep the cost it was counted at. `0` gives it all back: `settle: (res) => (res.status === 401 ? 1 : 0)` counts
+   * only failed logins. Needs a limiter with `settle: settleCosts()` (a `ConfigError` on the first allowed request
+   * otherwise). It runs in the background like a lease's release; a failed settlement (or an error it throws) is
+   * ignored there, and the limiter's `onError` sees the store's. Not called when the handler throws.
+   */
+  settle?: (response: R, ...args: A) => number | undefined;
 }
 
 /** What the adapter tells the gate about its platform. */
@@ -62,7 +71,7 @@ export interface GateSetup<A extends unknown[], E> {
 }
 
 /** The gate's answer for one request. */
-export type Passage =
+export type Passage<R = Response> =
   /** No key: `refused` under `missingKey: "deny"`, otherwise (`"skip"`) the request goes on unlimited. */
   | { readonly decision: undefined; readonly refused: boolean }
   | {
@@ -71,22 +80,29 @@ export type Passage =
       /** RateLimit headers for the response (with `Retry-After` on a denial). */
       readonly headers: Record<string, string>;
       /**
-       * With concurrency leases: gives them back once the response is done; never rejects (a lease that could
-       * not be given back expires by itself). This is also where a refund by outcome would hook in.
+       * Once the response is done: gives concurrency leases back and, with the `settle` option, settles the
+       * decision to the cost it reads from `response` (none when absent: the handler threw). Never rejects (a lease
+       * that could not be given back expires by itself). `undefined` when there is nothing to do.
        */
-      readonly release: (() => Promise<void>) | undefined;
+      readonly release: ((response?: R) => Promise<void>) | undefined;
     };
 
 /** Decides one request; `background` runs `onDecision` off the response path (absent: it is awaited). */
-export type Gate<A extends unknown[]> = (background: Background | undefined, ...args: A) => Promise<Passage>;
+export type Gate<A extends unknown[], R = Response> = (
+  background: Background | undefined,
+  ...args: A
+) => Promise<Passage<R>>;
 
 /**
  * The request flow every adapter shares: key → missing-key policy → cost → decide → `onDecision` → headers, with the
  * leases' release handed back. Every option is checked here, so that a bad one throws a `ConfigError` (listing all
  * problems) when the adapter is created, not on the first request.
  */
-export function createGate<A extends unknown[], E>(options: GateOptions<A, E>, setup: GateSetup<A, E>): Gate<A> {
-  const { key, missingKey = "shared", cost = 1, format = "draft-8", onDecision } = options ?? {};
+export function createGate<A extends unknown[], E, R = Response>(
+  options: GateOptions<A, E, R>,
+  setup: GateSetup<A, E>,
+): Gate<A, R> {
+  const { key, missingKey = "shared", cost = 1, format = "draft-8", onDecision, settle } = options ?? {};
   const { limiter, built, defaultKey } = setup;
   const problems = [...(setup.problems ?? [])];
   const absentOrFunction = (value: unknown) => value === undefined || typeof value === "function";
@@ -108,6 +124,7 @@ export function createGate<A extends unknown[], E>(options: GateOptions<A, E>, s
     problems.push(`format must be one of ${HEADER_FORMATS.join(", ")}, got ${JSON.stringify(format)}`);
   }
   if (!absentOrFunction(onDecision)) problems.push("onDecision must be a function");
+  if (!absentOrFunction(settle)) problems.push("settle must be a function of the response");
   if (problems.length > 0) throw new ConfigError(problems.map((problem) => `${setup.where}: ${problem}`));
 
   const limiterOf = (args: A) => (build ? build(built?.argOf(...args)) : (limiter as RateLimiter));
@@ -131,11 +148,25 @@ export function createGate<A extends unknown[], E>(options: GateOptions<A, E>, s
       else await work;
     }
     const { release } = decision;
-    return {
-      decision,
-      key: chosen,
-      headers: rateLimitHeaders(decision, format),
-      release: release && (() => release().catch(() => {})),
-    };
+    const pay = settle && decision.allowed ? decision.settle : undefined;
+    if (settle && decision.allowed && !pay) {
+      throw new ConfigError([
+        `${setup.where}: settle needs a limiter created with settle: settleCosts() (from "edgelimit")`,
+      ]);
+    }
+    const done =
+      release || pay
+        ? async (response?: R) => {
+            await release?.().catch(() => {});
+            if (!pay || response === undefined) return;
+            try {
+              const actual = settle!(response, ...args);
+              if (actual !== undefined) await pay(actual);
+            } catch {
+              // In the background: the store's failure reached the limiter's onError already.
+            }
+          }
+        : undefined;
+    return { decision, key: chosen, headers: rateLimitHeaders(decision, format), release: done };
   };
 }

@@ -1,3 +1,4 @@
+import { applyRelease } from "../algorithms/apply.ts";
 import { combine, type Decision, type RuleInfo, tooLarge } from "../decision.ts";
 import { describe } from "../describe.ts";
 import { ALGORITHMS } from "../rules/algorithm-list.ts";
@@ -73,7 +74,15 @@ function fallbackAnswer(
     const taken = leases && decision.allowed ? leases.taken(rules, outcomes, now) : [];
     if (taken.length === 0) return decision;
     const release = () =>
-      fallback.release!({ key, rules, evaluators, leases: taken, now: context.clock(), signal: undefined });
+      fallback.release!({
+        key,
+        rules,
+        evaluators,
+        leases: taken,
+        now: context.clock(),
+        signal: undefined,
+        applyRelease,
+      });
     return { ...decision, leaseId: leases!.encode(taken), release };
   };
 }

@@ -167,6 +167,10 @@ function prefetching(
     async apply(request) {
       const { cost, now, rules } = request;
       const key = request.key.slice(named.length);
+      // A settled charge may take the key over its quota: units held here must not admit past it (the exact limiter
+      // would deny). They stay charged in the store; a refund leaves them as they are. (A settlement comes with a rules
+      // array of its own, so it goes on to the store below.)
+      if ((request.adjust?.delta ?? 0) > 0) keys.delete(key);
       // Cost 0 only looks (and stands for a cost above capacity): the store answers it as it is. Held units were
       // charged under the limiter's own quotas, so a call with its own (`limits`) goes to the store too.
       if (cost === 0 || rules !== own) return inner.apply(request);

@@ -24,6 +24,7 @@ export interface Replayed {
   readonly denied: boolean;
   /** Some answer that a cached item cannot vouch for: a release that found nothing, a concurrency denial. */
   readonly unsure: boolean;
+  /** Some call is a release or a settlement, which only a whole-state write applies. */
   readonly releases: boolean;
   /** Per call: a decision that consumed (releases count as not). */
   readonly allowed: boolean[];
@@ -46,6 +47,8 @@ export function replay(calls: readonly Call[], stored: KeyState | undefined): Re
       changed ||= next !== undefined;
       return undefined;
     }
+    // A settlement (`adjust`) applies like a decision that is always allowed, but only as a whole-state write.
+    releases ||= call.adjust !== undefined;
     const applied = applyRules({ ...call, consume: true }, state);
     if (applied.write) {
       state = applied.write;

@@ -291,6 +291,8 @@ export function dynamoDbStore(options: DynamoDbStoreOptions): RemoteStore {
     layers: standardLayers,
     algorithms: ALGORITHMS,
     features: Object.freeze(["shadow", "blockFor"] as const),
+    // A settlement (`request.adjust`) joins the key's batch and writes the whole state under the item's version.
+    settles: true,
     apply,
     release,
     async reset(key: string, signal: AbortSignal | undefined) {

@@ -1,4 +1,4 @@
-import { applyRelease, evaluateRules } from "../algorithms/apply.ts";
+import { evaluateRules } from "../algorithms/apply.ts";
 import type { Evaluation } from "../algorithms/evaluation.ts";
 import { ConfigError } from "../errors.ts";
 import { ALGORITHMS } from "../rules/algorithm-list.ts";
@@ -59,7 +59,9 @@ export function memoryStore(options: MemoryStoreOptions = {}): LocalStore {
     },
     release(prefix, key, request) {
       const space = spaces.get(prefix);
-      const next = space && applyRelease(request, space.get(key, request.now));
+      // The request brings `applyRelease` (the limiter's lease codec has it): a bundle without concurrency rules
+      // carries none of it.
+      const next = space && request.applyRelease!(request, space.get(key, request.now));
       if (next) space.set(key, next as Entry);
     },
   };
@@ -67,6 +69,8 @@ export function memoryStore(options: MemoryStoreOptions = {}): LocalStore {
     name: "memory",
     algorithms: ALGORITHMS,
     features: ["shadow", "blockFor"] as const,
+    // A settlement's evaluators adjust and allow (asApply): `apply` settles it as it decides any request.
+    settles: true,
     local,
     apply: async (request: StoreRequest) => local.apply("", request.key, request),
     reset: async (key: string) => local.reset("", key),

@@ -51,7 +51,7 @@ if s then
 tokens,rt=s[1],s[2]
 local ticks=floor((now-rt)/iv)
 if ticks>0 then
-tokens=min(cap,tokens+min(ticks,ceil(cap/rate))*rate)
+tokens=min(cap,tokens+ticks*rate)
 rt=rt+ticks*iv
 end
 if tokens>=cap then tokens,rt=cap,now end
@@ -60,7 +60,7 @@ local ok=cost<=tokens
 local left=ok and tokens-cost or tokens
 local reset=left>=cap and now or rt+ceil((cap-left)/rate)*iv
 local retry=ok and 0 or cost>cap and -1 or rt+ceil((cost-tokens)/rate)*iv-now
-return ok,left,reset,retry,{left,rt},reset`,
+return ok,max(0,left),reset,retry,{left,rt},reset`,
   // 4 gcra (gcra.ts): limit, periodMs, burst; state {tatMs, tatFraction}.
   `elseif a==4 then
 local period,burst=w,z

@@ -25,7 +25,8 @@ import { LUA_ALGORITHMS } from "./upstash-lua.ts";
  * ARGV[1]  now: epoch ms of the caller's clock, or "redis" to use Redis TIME
  * ARGV[2]  decide: cost, a whole number >= 0 (never above a rule's capacity); release: the number of leases L
  * ARGV[3]  "1" decide and write when every rule allows and cost > 0; "0" decide without writing (peek);
- *          "2" release
+ *          "2" release; with `upstashSettle`'s part (upstash-settle.ts), also settle: the settled decision's time
+ *          `at`, epoch ms, with ARGV[2] the signed delta
  * ARGV[4]  expiry margin in ms, added to PX (clock skew between callers; state expiry itself is exact)
  * ARGV[5…] five per rule: algorithm, rule name, p1, p2, p3
  *          1 fixedWindow: limit, windowMs, 0     2 slidingWindow: limit, windowMs, 0
@@ -36,12 +37,13 @@ import { LUA_ALGORITHMS } from "./upstash-lua.ts";
  *          then, releasing, three per lease: rule name, lease id, lease expiresAt
  * Returns  decide: {now, then per rule: allowed (1|0), remaining, resetAt, retryAfterMs (-1 = never), leaseId (0 = none)}
  *          release: 1 when a lease was given back (and the key written), 0 when none matched (nothing written)
+ *          settle: as decide (every rule allowed), which the store ignores
  *
  * Billed commands: one `GET`, plus one `SET … PX` when a decision consumes or a release frees a lease; `TIME` too
  * with the Redis clock. With counters: one `BITFIELD` per rule, plus one `SET … PX` on a window's first write, or
  * one more `BITFIELD` (or `DEL`) per rule when the request is denied (each takes its cost back). Edit the script only together with `UPSTASH_SCRIPT_SHA1` (a test recomputes it).
  */
-export const UPSTASH_SCRIPT = [
+export const UPSTASH_SCRIPT_PARTS: readonly string[] = [
   // Upstash runs a script under its global lock unless the shebang sets `allow-key-locking`; then it locks only
   // the keys passed in KEYS (upstash.com/docs/redis/commands/scripting/eval and /features/key-locking). Every key
   // this script touches is KEYS[1]. The flag is part of the text, so it is part of the pinned SHA-1 that EVALSHA
@@ -179,13 +181,13 @@ ps[2]=int(exp)
 redis.call("SET",key,table.concat(ps,"\\n"),"PX",max(1,exp-now)+ARGV[4])
 return out
 `,
-].join("\n");
+];
+
+/** The script's text; `upstashSettle` (upstash-settle.ts) adds its settle mode to the same parts. */
+export const UPSTASH_SCRIPT = UPSTASH_SCRIPT_PARTS.join("\n");
 
 /** SHA-1 of `UPSTASH_SCRIPT`, so a request is one `EVALSHA` (with `EVAL` only when Redis lost the script). */
-export const UPSTASH_SCRIPT_SHA1 = "831288fc9636384043393041411033631d4da524";
+export const UPSTASH_SCRIPT_SHA1 = "cb7014634a00bb13750e3cf814c1ca71c764d77f";
 
 /** Algorithm codes the script knows (ARGV per rule). */
 export const SCRIPT_ALGORITHMS = { fixedWindow: 1, slidingWindow: 2, tokenBucket: 3, gcra: 4, concurrency: 5 } as const;
-
-/** The script's modes (ARGV[3]). */
-export const SCRIPT_MODES = { peek: "0", consume: "1", release: "2" } as const;

@@ -2,10 +2,14 @@ import type { RuleOutcome } from "../algorithms/apply.ts";
 import { ConfigError, StoreError, toStoreError } from "../errors.ts";
 import type { RemoteStore } from "../layers/layer.ts";
 import { standardLayers } from "../layers/standard.ts";
+import { ALGORITHMS } from "../rules/algorithm-list.ts";
 import type { Rule } from "../rules/types.ts";
 import { storageKey } from "../storage-key.ts";
 import type { ReleaseRequest, ResetScope, StoreRequest, StoreResponse } from "../store.ts";
-import { SCRIPT_ALGORITHMS, SCRIPT_MODES, UPSTASH_SCRIPT, UPSTASH_SCRIPT_SHA1 } from "./upstash-script.ts";
+import { UPSTASH_SCRIPT, UPSTASH_SCRIPT_SHA1 } from "./upstash-script.ts";
+import type { UpstashSettle } from "./upstash-settle.ts";
+
+export { type UpstashSettle, upstashSettle } from "./upstash-settle.ts";
 
 /** The part of an `@upstash/redis` client this store uses; no dependency on the package itself. */
 export interface UpstashRedisClient {
@@ -16,6 +20,11 @@ export interface UpstashRedisClient {
 }
 
 interface CommonOptions {
+  /**
+   * `upstashSettle` (from `edgelimit/upstash`): lets a limiter with `settle: settleCosts()` settle decisions on this
+   * store (docs/settle.md). Without it the store cannot settle, and a Worker ships none of the settle script.
+   */
+  settle?: UpstashSettle;
   /**
    * Whose clock decides: `"caller"` (default) uses the limiter's `now`; `"redis"` uses Redis `TIME`, so edge
    * locations with skewed clocks share one time (costs one more billed command per decision).
@@ -65,49 +74,63 @@ export function upstashStore(options: UpstashStoreOptions): RemoteStore {
   const rest = client ? undefined : restClient(options as UpstashRestOptions, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   const redis = (client ?? rest) as Commands;
+  // With `settle: upstashSettle`, the script that also settles (it decides as the plain one does).
+  const { script: lua = UPSTASH_SCRIPT, sha1 = UPSTASH_SCRIPT_SHA1 } = options?.settle ?? {};
 
   async function script(keys: string[], args: string[], signal: AbortSignal | undefined): Promise<unknown> {
     try {
-      return await redis.evalsha(UPSTASH_SCRIPT_SHA1, keys, args, signal);
+      return await redis.evalsha(sha1, keys, args, signal);
     } catch (error) {
       if (!String(error).includes("NOSCRIPT")) throw error;
-      return redis.eval(UPSTASH_SCRIPT, keys, args, signal);
+      return redis.eval(lua, keys, args, signal);
     }
   }
 
-  // Every argument goes to Redis as a string.
-  const args = (now: number, ...rest: (string | number)[]) => [clock === "redis" ? "redis" : now, ...rest].map(String);
+  /**
+   * One EVALSHA on the request's key: ARGV[2] `first`, ARGV[3] `mode`, the margin, each rule's five, then `extra`, as
+   * strings. KEYS: the key's storage name, then with fixed windows alone each rule's counter (upstash-script.ts).
+   */
+  const run = (
+    { key, rules, now, signal }: StoreRequest | ReleaseRequest,
+    first: number,
+    mode: string | number,
+    extra: (string | number)[] = [],
+  ) =>
+    call(async () => {
+      const argv = [
+        clock === "redis" ? "redis" : now,
+        first,
+        mode,
+        EXPIRY_MARGIN_MS,
+        ...rules.flatMap(ruleArgs),
+        ...extra,
+      ];
+      const keys = [await storageKey(key)];
+      // Plain fixed windows alone (every algorithm code 1: no shadow or blocking rule, no lease after them): a counter
+      // per rule and window, so a decision is one BITFIELD each (upstash-script.ts).
+      if (argv.every((arg, i) => i % 5 !== 4 || arg === 1)) {
+        for (const rule of rules) keys.push(counterKey(keys[0]!, rule));
+      }
+      return script(keys, argv.map(String), signal);
+    });
 
   return Object.freeze({
     name: NAME,
     layers: standardLayers,
-    algorithms: Object.freeze(Object.keys(SCRIPT_ALGORITHMS) as (keyof typeof SCRIPT_ALGORITHMS)[]),
+    settles: lua !== UPSTASH_SCRIPT,
+    algorithms: ALGORITHMS,
     features: ["shadow", "blockFor"] as const,
     async apply(request: StoreRequest): Promise<StoreResponse> {
-      const { rules, cost, now, consume, signal } = request;
-      const mode = consume ? SCRIPT_MODES.consume : SCRIPT_MODES.peek;
-      const argv = args(now, cost, mode, EXPIRY_MARGIN_MS, ...rules.flatMap(ruleArgs));
-      const keys = [await storageKey(request.key)];
-      // Plain fixed windows alone: a counter per rule and window, so a decision is one INCRBY each (upstash-script.ts).
-      if (argv.every((arg, i) => i % 5 !== 4 || arg === "1")) {
-        for (const rule of rules) keys.push(counterKey(keys[0]!, rule));
-      }
-      return decode(await call(() => script(keys, argv, signal)), rules.length);
+      const { adjust } = request;
+      // ARGV[3]: "1" consume, "0" peek; a settlement's time for the settle mode (upstash-settle.ts).
+      const mode = adjust?.at ?? (request.consume ? "1" : "0");
+      return decode(await run(request, adjust?.delta ?? request.cost, mode), request.rules.length);
     },
     async release(request: ReleaseRequest): Promise<void> {
-      const { rules, leases, now, signal } = request;
+      const { leases } = request;
       if (leases.length === 0) return;
       const held = leases.flatMap((l) => [l.rule, l.id, l.expiresAt]);
-      const argv = args(
-        now,
-        leases.length,
-        SCRIPT_MODES.release,
-        EXPIRY_MARGIN_MS,
-        ...rules.flatMap(ruleArgs),
-        ...held,
-      );
-      const keys = [await storageKey(request.key)];
-      const result = await call(() => script(keys, argv, signal));
+      const result = await run(request, leases.length, "2", held);
       if (result !== 0 && result !== 1) throw unexpected(result);
     },
     async reset(key: string, signal: AbortSignal | undefined, scope?: ResetScope) {
@@ -234,23 +257,20 @@ const counterKey = (stored: string, rule: Rule) => `\\!${rule.name}"${stored}`;
  * code carries the rule's feature: + 8 for shadow, + 16 × blockMs for blockFor.
  */
 function ruleArgs(rule: Rule): (string | number)[] {
-  const code = SCRIPT_ALGORITHMS[rule.algorithm] + (rule.shadow ? 8 : 16 * (rule.blockMs ?? 0));
+  // The script's algorithm codes are ALGORITHMS' order, from 1 (SCRIPT_ALGORITHMS, which a test compares), plus 8
+  // for a shadow rule or 16 × blockMs for a blocking one.
+  const code = ALGORITHMS.indexOf(rule.algorithm) + 1 + (rule.shadow ? 8 : 16 * (rule.blockMs ?? 0));
   return [code, rule.name, ...scriptNumbers(rule)];
 }
 
-/** A rule's three numbers, as the script reads them. */
+/**
+ * A rule's three numbers, as the script reads them (ARGV per rule in upstash-script.ts): fixedWindow and slidingWindow
+ * `limit, windowMs, 0`; tokenBucket `capacity, refillRate, intervalMs`; gcra `limit, periodMs, burst`; concurrency
+ * `limit, leaseMs, 0`. Each rule type has only its own fields, so the first present one is the rule's.
+ */
 function scriptNumbers(rule: Rule): number[] {
-  switch (rule.algorithm) {
-    case "fixedWindow":
-    case "slidingWindow":
-      return [rule.limit, rule.windowMs, 0];
-    case "tokenBucket":
-      return [rule.capacity, rule.refillRate, rule.intervalMs];
-    case "gcra":
-      return [rule.limit, rule.periodMs, rule.burst];
-    case "concurrency":
-      return [rule.limit, rule.leaseMs, 0];
-  }
+  const r = rule as unknown as Partial<Record<string, number>>;
+  return [r.limit ?? r.capacity!, r.windowMs ?? r.refillRate ?? r.periodMs ?? r.leaseMs!, r.intervalMs ?? r.burst ?? 0];
 }
 
 const unexpected = (result: unknown) =>

@@ -4,6 +4,7 @@ import { type CheckContext, checks } from "./checks.ts";
 import { concurrencyChecks } from "./concurrency-checks.ts";
 import { blockChecks, shadowChecks } from "./feature-checks.ts";
 import { keyChecks } from "./key-checks.ts";
+import { settleChecks, settleConcurrencyChecks } from "./settle-checks.ts";
 import { tenantsChecks, tenantsConcurrencyChecks } from "./tenants-checks.ts";
 
 export interface TestStoreOptions {
@@ -19,6 +20,11 @@ export interface TestStoreOptions {
   traceLength?: number;
   /** `false` while the store does not support concurrency rules: their checks are skipped with that reason. */
   concurrency?: boolean;
+  /**
+   * `false` while the store cannot settle (`decision.settle`; it does not declare `settles`): the settle checks are
+   * skipped with that reason.
+   */
+  settle?: boolean;
 }
 
 /** Registers the compliance suite for one store: every check of `checks.ts`, each under its own prefix. */
@@ -38,14 +44,18 @@ export function testStore(options: TestStoreOptions): void {
       ...tenantsChecks,
       ...shadowChecks,
       ...blockChecks,
+      ...settleChecks.map((check) => ({ ...check, settle: true })),
       ...[...concurrencyChecks, ...tenantsConcurrencyChecks].map((check) => ({ ...check, concurrency: true })),
+      ...settleConcurrencyChecks.map((check) => ({ ...check, concurrency: true, settle: true })),
     ];
     all.forEach((check, i) => {
       const reason =
         options.skip?.[check.name] ??
         ("concurrency" in check && options.concurrency === false
           ? "this store does not support concurrency yet"
-          : undefined);
+          : "settle" in check && options.settle === false
+            ? "this store cannot settle (it does not declare settles)"
+            : undefined);
       if (reason) {
         it.skip(`${check.name} (skipped: ${reason})`, () => {});
         return;

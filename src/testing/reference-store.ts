@@ -13,7 +13,8 @@ export type Flaw =
   | "partial-multi-rule" // each rule consumes on its own, even when another rule denies
   | "not-atomic" // awaits between reading and writing a key
   | "expires-early" // drops state half a second before it may (a TTL rounded down to seconds)
-  | "release-ignored"; // acknowledges a release but keeps the lease
+  | "release-ignored" // acknowledges a release but keeps the lease
+  | "settle-ignored"; // acknowledges a settlement (`decision.settle`) but changes nothing
 
 /**
  * The semantics with nothing else: a plain Map and `applyRules`, no eviction, no I/O. The compliance
@@ -25,10 +26,13 @@ export function referenceStore(flaw?: Flaw): RemoteStore {
   return {
     name: flaw ? `broken (${flaw})` : "reference",
     layers: standardLayers, // behaves as a remote store: decisions go through the limiter's layers
+    settles: true, // a settlement's evaluators adjust and allow: `applyRules` settles it
     algorithms: ["fixedWindow", "slidingWindow", "tokenBucket", "gcra", "concurrency"],
     features: ["shadow", "blockFor"], // it runs applyRules with the request's evaluators
     async apply(request) {
       const { key, rules, evaluators, cost, now, consume } = request;
+      if (flaw === "settle-ignored" && request.adjust)
+        return { outcomes: applyRules(request, undefined).outcomes, now };
       let stored = keys.get(key);
       if (flaw === "not-atomic") await new Promise((resolve) => setTimeout(resolve, 0));
       if (flaw === "expires-early" && stored && stored.expiresAt - 500 <= now) stored = undefined;

@@ -3,9 +3,10 @@ import { type CheckContext, checks as rateChecks } from "../../src/testing/check
 import { concurrencyChecks } from "../../src/testing/concurrency-checks.ts";
 import { keyChecks } from "../../src/testing/key-checks.ts";
 import { type Flaw, referenceStore } from "../../src/testing/reference-store.ts";
+import { settleChecks, settleConcurrencyChecks } from "../../src/testing/settle-checks.ts";
 
 // The suite is only worth something if it fails for wrong stores. Each flaw must be caught by the checks named.
-const checks = [...rateChecks, ...keyChecks, ...concurrencyChecks];
+const checks = [...rateChecks, ...keyChecks, ...concurrencyChecks, ...settleChecks, ...settleConcurrencyChecks];
 const context = (flaw: Flaw | undefined): CheckContext => ({
   store: referenceStore(flaw),
   prefix: "broken",
@@ -32,6 +33,10 @@ describe("the compliance suite catches broken stores", () => {
     ["not-atomic", "concurrency: 200 parallel acquires"],
     ["release-ignored", "concurrency: 200 parallel acquires"],
     ["release-ignored", "concurrency: random traces with releases"],
+    ["settle-ignored", "settle: a refund gives back exactly the difference"],
+    ["settle-ignored", "settle: a charge past the quota"],
+    ["settle-ignored", "settle: every rule of a key moves"],
+    ["not-atomic", "settle: 30 settlements in parallel"],
   ] as const)("a store with the flaw %s fails '%s'", async (flaw, name) => {
     await expect(check(name).run(context(flaw))).rejects.toThrow();
   });

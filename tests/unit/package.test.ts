@@ -25,6 +25,9 @@ const STORE_AUTHOR_VALUES = [
   "standardLayers",
   "ALGORITHMS",
   "storageKey",
+  "adjustRules",
+  "adjustersOf",
+  "asApply",
 ];
 const STORE_AUTHOR_TYPES = [
   "Store",
@@ -49,6 +52,9 @@ const STORE_AUTHOR_TYPES = [
   "LayerContext",
   "LayerOptions",
   "LayerSettings",
+  "Settlement",
+  "Adjuster",
+  "ApplyAdjustRequest",
 ];
 
 beforeAll(() => {

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { ALGORITHMS } from "../../src/rules/algorithm-list.ts";
 import { SCRIPT_ALGORITHMS, UPSTASH_SCRIPT, UPSTASH_SCRIPT_SHA1 } from "../../src/stores/upstash-script.ts";
 
 describe("the Upstash Lua script", () => {
@@ -38,5 +39,7 @@ describe("the Upstash Lua script", () => {
       expect(source).toContain(` * ${input} `);
     }
     expect(Object.values(SCRIPT_ALGORITHMS)).toEqual([1, 2, 3, 4, 5]);
+    // The store sends ALGORITHMS' position + 1 as a rule's code.
+    expect(ALGORITHMS.map((algorithm) => SCRIPT_ALGORITHMS[algorithm])).toEqual([1, 2, 3, 4, 5]);
   });
 });

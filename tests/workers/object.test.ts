@@ -40,6 +40,7 @@ describe("RateLimiterObject", () => {
       allowed: 0,
       denied: 0,
       released: 0,
+      settled: 0,
       sqlRowsWritten: 0,
       sqlRowsRead: 0,
       alarmsSet: 0,
