@@ -72,19 +72,19 @@ function prefetching(
     counters.prefetched!++;
     const remaining = held(entry);
     const rules: RuleDecision[] = new Array(infos.length);
-    // One outcome, its resetAt set per rule: `ruleDecision` copies it.
-    const outcome = { allowed: true, remaining, resetAt: now, retryAfterMs: 0 };
+    // One outcome for the layer's life, its fields set per rule: `ruleDecision` copies it.
+    outcome.remaining = remaining;
     for (let i = 0; i < infos.length; i++) {
       const { resetAt } = lot.outcomes[i]!;
       outcome.resetAt = resetAt > now ? resetAt : now;
       rules[i] = ruleDecision(infos[i]!, outcome);
     }
-    const { limit, resetAt } = rules[0]!;
+    const first = rules[0]!;
     return {
       allowed: true,
-      limit,
+      limit: first.limit,
       remaining,
-      resetAt,
+      resetAt: first.resetAt,
       retryAfterMs: 0,
       reason: "allowed",
       degraded: false,
@@ -92,6 +92,7 @@ function prefetching(
       rules,
     };
   }
+  const outcome = { allowed: true, remaining: 0, resetAt: 0, retryAfterMs: 0 };
 
   /** The answer of `apply` from held units: a layer's whole decision, no store call. */
   const served = (entry: KeyEntry, lot: Lot, now: number): StoreResponse => ({
@@ -156,10 +157,7 @@ function prefetching(
         const lot = entry && takeFrom(entry, request.rules, cost, now, request.consume);
         if (!lot) return undefined;
         if (request.consume) entry!.asked += cost;
-        reply.outcomes = lot.outcomes;
-        reply.now = now;
-        reply.decision = fromPool(entry!, lot, now);
-        return reply;
+        return { outcomes: lot.outcomes, now, decision: fromPool(entry!, lot, now), requests: 0 };
       },
     },
     async apply(request) {
