@@ -87,7 +87,9 @@ export function takeFrom(
     const lot = lots[i]!;
     if (lot.units > 0 && spendable(rules, lot, lot.units, now)) {
       if (found === undefined && lot.units >= cost) found = lot;
-      lots[kept++] = lot;
+      // Written only when a lot before it went: a store into a long-lived array can cost a GC write barrier.
+      if (kept !== i) lots[kept] = lot;
+      kept++;
     }
   }
   if (kept < lots.length) lots.length = kept;
