@@ -97,13 +97,10 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       const got = describe(key).slice(0, 40);
       throw new ConfigError([`key must be a non-empty string of well-formed Unicode (no lone surrogates), got ${got}`]);
     }
-    let cost = 1;
-    if (limitOptions != null) {
-      for (const name in limitOptions) {
-        if (name !== "cost") throw new ConfigError([`options: unknown "${name}"; use cost`]);
-      }
-      cost = checkCost(limitOptions.cost);
+    for (const name in limitOptions) {
+      if (name !== "cost") throw new ConfigError([`options: unknown "${name}"; use cost`]);
     }
+    const cost = checkCost(limitOptions?.cost);
     const fits = cost <= capacity;
     return { rules, evaluators, cost: fits ? cost : 0, now: clock(), consume: consume && fits, asked: cost };
   }
@@ -150,15 +147,12 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       const asked = request(key, limitOptions, consume);
       if (local) stats.storeCalls++;
       const response = near?.apply(prefix, key, asked);
-      return response ? Promise.resolve(finish(key, asked, response)) : remote(key, asked);
+      return response
+        ? Promise.resolve(finish(key, asked, response))
+        : io!.apply({ ...asked, key: fullKey(key), signal: undefined }).then((r) => finish(key, asked, r));
     } catch (error) {
       return Promise.reject(error);
     }
-  }
-
-  // Apart from `decide`, which stays small enough for the engine to inline into `limit`.
-  function remote(key: string, asked: Asked): Promise<Decision> {
-    return io!.apply({ ...asked, key: fullKey(key), signal: undefined }).then((r) => finish(key, asked, r));
   }
 
   async function acquire(key: string, acquireOptions: AcquireOptions = {}): Promise<Decision> {

@@ -19,15 +19,7 @@ export function storagePrefix(prefix: string): string {
  * `String.prototype.isWellFormed` (ES2024; Node 20+, workerd, Vercel's edge runtime): `false` when the text
  * holds a lone surrogate, which UTF-8 (and so every store and SHA-256) would turn into U+FFFD.
  */
-export function wellFormed(text: string): boolean {
-  // The same key decided again (a hot key, or each request's copy of it) is compared, not scanned: a comparison
-  // costs a few ns, the scan a builtin call (~20 ns). Only a well-formed text is remembered.
-  if (text === lastWellFormed) return true;
-  if (!(text as string & { isWellFormed(): boolean }).isWellFormed()) return false;
-  lastWellFormed = text;
-  return true;
-}
-let lastWellFormed = "";
+export const wellFormed = (text: string): boolean => (text as string & { isWellFormed(): boolean }).isWellFormed();
 
 /**
  * The name a remote store writes a key under, given the short name (`storagePrefix(prefix) + key`, as the
