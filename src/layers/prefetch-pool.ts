@@ -8,6 +8,23 @@ export interface Lot {
   readonly outcomes: readonly RuleOutcome[];
   /** The store's `now` minus our time when the claim was sent, ms: how far its clock may be ahead of ours. */
   readonly offset: number;
+  /** The store's time from which the window rules forbid spending the lot (`spendable`); Infinity without them. */
+  readonly stop: number;
+}
+
+/** A lot of `units` from a claim the store answered with `outcomes`, its clock `offset` ms ahead of ours. */
+export function newLot(rules: readonly Rule[], units: number, outcomes: readonly RuleOutcome[], offset: number): Lot {
+  // Worked out once per claim rather than per decision: the end of the claim's window (fixed) or sub-window (sliding).
+  let stop = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < rules.length; i++) {
+    const rule = rules[i]!;
+    const { resetAt } = outcomes[i]!;
+    // A consumed sliding window resets two windows after the start of the window it counted the claim in.
+    const end =
+      rule.algorithm === "fixedWindow" ? resetAt : rule.algorithm === "slidingWindow" ? resetAt - rule.windowMs : stop;
+    if (end < stop) stop = end;
+  }
+  return { units, outcomes, offset, stop };
 }
 
 /** What this isolate knows of one key: its lots, its request rate, and the store's last answer. */
@@ -35,21 +52,17 @@ export interface KeyEntry {
  * - GCRA: while `now + units × period/limit` is at most the TAT the claim left, so held units stay inside the
  *   burst tolerance that the store still counts them in, whatever other isolates claim meanwhile;
  * The times compared are the store's, taking its clock to be `offset` ahead of ours: never later than its own.
+ * The window rules' limits are the lot's `stop`, worked out when it was claimed.
  */
 export function spendable(rules: readonly Rule[], lot: Lot, units: number, now: number): boolean {
   const at = now + lot.offset;
+  if (at >= lot.stop) return false;
   for (let i = 0; i < rules.length; i++) {
     const rule = rules[i]!;
-    const { resetAt } = lot.outcomes[i]!;
-    if (rule.algorithm === "fixedWindow") {
-      if (at >= resetAt) return false;
-    } else if (rule.algorithm === "slidingWindow") {
-      // A consumed sliding window resets two windows after the start of the window it counted the claim in.
-      if (at >= resetAt - rule.windowMs) return false;
-    } else if (rule.algorithm === "gcra") {
+    if (rule.algorithm === "gcra") {
       // resetAt is the TAT rounded up to a whole ms, so the TAT × limit is at least (resetAt − 1) × limit + 1.
-      if ((resetAt - 1 - at) * rule.limit + 1 < units * rule.periodMs) return false;
-    } else return false; // concurrency and token bucket: never prefetched
+      if ((lot.outcomes[i]!.resetAt - 1 - at) * rule.limit + 1 < units * rule.periodMs) return false;
+    } else if (rule.algorithm !== "fixedWindow" && rule.algorithm !== "slidingWindow") return false; // never prefetched
   }
   return true;
 }
@@ -74,7 +87,9 @@ export function takeFrom(
     const lot = lots[i]!;
     if (lot.units > 0 && spendable(rules, lot, lot.units, now)) {
       if (found === undefined && lot.units >= cost) found = lot;
-      lots[kept++] = lot;
+      // Written only when a lot before it went: a store into a long-lived array can cost a GC write barrier.
+      if (kept !== i) lots[kept] = lot;
+      kept++;
     }
   }
   if (kept < lots.length) lots.length = kept;

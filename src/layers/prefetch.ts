@@ -5,7 +5,7 @@ import { storagePrefix } from "../storage-key.ts";
 import type { Store, StoreRequest, StoreResponse } from "../store.ts";
 import type { Layer, LayerContext } from "./layer.ts";
 import { claimSize, sampleRate } from "./prefetch-claim.ts";
-import { held, type KeyEntry, keyEntries, type Lot, takeFrom } from "./prefetch-pool.ts";
+import { held, type KeyEntry, keyEntries, type Lot, newLot, takeFrom } from "./prefetch-pool.ts";
 
 export interface PrefetchOptions {
   /**
@@ -74,19 +74,19 @@ function prefetching(
     counters.prefetched!++;
     const remaining = held(entry);
     const rules: RuleDecision[] = new Array(infos.length);
-    // One outcome, its resetAt set per rule: `ruleDecision` copies it.
-    const outcome = { allowed: true, remaining, resetAt: now, retryAfterMs: 0 };
+    // One outcome for the layer's life, its fields set per rule: `ruleDecision` copies it.
+    outcome.remaining = remaining;
     for (let i = 0; i < infos.length; i++) {
       const { resetAt } = lot.outcomes[i]!;
       outcome.resetAt = resetAt > now ? resetAt : now;
       rules[i] = ruleDecision(infos[i]!, outcome);
     }
-    const { limit, resetAt } = rules[0]!;
+    const first = rules[0]!;
     return {
       allowed: true,
-      limit,
+      limit: first.limit,
       remaining,
-      resetAt,
+      resetAt: first.resetAt,
       retryAfterMs: 0,
       reason: "allowed",
       degraded: false,
@@ -94,6 +94,7 @@ function prefetching(
       rules,
     };
   }
+  const outcome = { allowed: true, remaining: 0, resetAt: 0, retryAfterMs: 0 };
 
   /** The answer of `apply` from held units: a layer's whole decision, no store call. */
   const served = (entry: KeyEntry, lot: Lot, now: number): StoreResponse => ({
@@ -102,17 +103,13 @@ function prefetching(
     decision: fromPool(entry, lot, now),
     requests: 0,
   });
-  // The answer of `near`, one object filled anew each time: the limiter reads it before it could call `near` again
-  // (NearFace), and one allocation fewer is worth a few percent on this path.
-  const reply: { -readonly [K in keyof StoreResponse]: StoreResponse[K] } = { outcomes: [], now: 0, requests: 0 };
-
   /** Remembers the store's own answer (not a layer's) to a request asked at local time `sentAt`. */
   function heard(entry: KeyEntry, sentAt: number, response: StoreResponse, extra: number): void {
     if (response.decision) return;
     entry.last = response.outcomes;
     entry.offset = response.now - sentAt;
     if (extra > 0 && response.outcomes.every((o) => o.allowed)) {
-      entry.lots.push({ units: extra, outcomes: response.outcomes, offset: entry.offset });
+      entry.lots.push(newLot(own, extra, response.outcomes, entry.offset));
     }
   }
 
@@ -158,10 +155,7 @@ function prefetching(
         const lot = entry && takeFrom(entry, request.rules, cost, now, request.consume);
         if (!lot) return undefined;
         if (request.consume) entry!.asked += cost;
-        reply.outcomes = lot.outcomes;
-        reply.now = now;
-        reply.decision = fromPool(entry!, lot, now);
-        return reply;
+        return served(entry!, lot, now);
       },
     },
     async apply(request) {
