@@ -11,7 +11,14 @@ export default defineConfig({
         plugins: [
           cloudflareTest({
             wrangler: { configPath: "./wrangler.toml" },
-            miniflare: { bindings: { DEMO_LIMIT: "50", DEMO_PERIOD: "1h" } },
+            miniflare: {
+              bindings: { DEMO_LIMIT: "50", DEMO_PERIOD: "1h" },
+              // wrangler.toml's binding, and FullRateLimiterObject (blockFor rules and settlements) beside it.
+              durableObjects: {
+                RATE_LIMITER: { className: "RateLimiterObject", useSQLite: true },
+                FULL_RATE_LIMITER: { className: "FullRateLimiterObject", useSQLite: true },
+              },
+            },
           }),
         ],
         test: { name: "workers", include: ["tests/workers/**/*.test.ts"], testTimeout: 30_000 },

@@ -2,6 +2,8 @@
 // edgelimit/durable-objects: the Durable Object class and the store that routes keys to it.
 // The declarations use the Workers runtime types (`cloudflare:workers`, DurableObjectState, ExportedHandler…): the
 // reference above puts them in a consumer's program, or fails with TS2688 naming the package to install.
+
+export { FullRateLimiterObject } from "./full-object.ts";
 export {
   type ObjectApplyRequest,
   type ObjectApplyResponse,

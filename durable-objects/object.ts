@@ -1,7 +1,14 @@
 import { DurableObject } from "cloudflare:workers";
-import { adjustersOf, asApply } from "../src/algorithms/adjust.ts";
-import { applyRelease, applyRules, type KeyState, type Lease, type RuleOutcome } from "../src/algorithms/apply.ts";
-import { evaluatorsOf } from "../src/algorithms/evaluators.ts";
+import {
+  type ApplyRequest,
+  applyRelease,
+  applyRules,
+  type Evaluator,
+  type KeyState,
+  type Lease,
+  type RuleOutcome,
+} from "../src/algorithms/apply.ts";
+import { evaluate } from "../src/algorithms/evaluators.ts";
 import type { Rule } from "../src/rules/types.ts";
 
 /** What the store sends for one decision (structured-clone values only: it crosses an RPC boundary). */
@@ -102,12 +109,8 @@ export class RateLimiterObject extends DurableObject {
   apply(request: ObjectApplyRequest): ObjectApplyResponse {
     this.stats.requests++;
     const now = request.now ?? Date.now();
-    const { key, rules, cost, consume, adjust } = request;
-    const evaluators = evaluatorsOf(rules);
-    // A settlement adjusts every rule and allows (`asApply`): the same read, algorithms and write.
-    const asked = adjust
-      ? asApply({ rules, evaluators, adjusters: adjustersOf(rules), ...adjust, now })
-      : { rules, evaluators, cost, now, consume };
+    const { key, adjust } = request;
+    const asked = this.asked(request, now);
     // From here to the write nothing awaits: the read, the algorithms and the write run as one event.
     const stored = this.read(key, now);
     const { outcomes, write } = applyRules(asked, stored);
@@ -131,11 +134,30 @@ export class RateLimiterObject extends DurableObject {
     this.stats.requests++;
     const now = request.now ?? Date.now();
     const { key, rules, leases } = request;
-    const next = applyRelease({ rules, evaluators: evaluatorsOf(rules), leases, now }, this.read(key, now));
+    const next = applyRelease({ rules, evaluators: this.evaluatorsOf(rules), leases, now }, this.read(key, now));
     if (!next) return;
     this.stats.released++;
     if (next.expiresAt > now) this.store(key, next);
     else this.remove(key);
+  }
+
+  /**
+   * What `applyRules` runs for a request: the plain algorithms. `blockFor()` rules and settlements (`adjust`) need
+   * `FullRateLimiterObject`, which overrides this; here they are refused, never applied as plain rules.
+   */
+  protected asked(request: ObjectApplyRequest, now: number): ApplyRequest {
+    const { rules, cost, consume } = request;
+    if (request.adjust || rules.some((rule) => rule.blockMs)) {
+      throw new Error(
+        "[edgelimit] RateLimiterObject applies no blockFor() rule or settlement: bind FullRateLimiterObject instead",
+      );
+    }
+    return { rules, evaluators: this.evaluatorsOf(rules), cost, now, consume };
+  }
+
+  /** Each rule's algorithm (`FullRateLimiterObject`: with a `blockFor()` rule's block around it). */
+  protected evaluatorsOf(rules: readonly Rule[]): Evaluator[] {
+    return rules.map(() => evaluate);
   }
 
   /** Forgets a key (RPC). */

@@ -32,9 +32,17 @@ export interface DurableObjectStoreOptions {
   locationHint?: DurableObjectLocationHint;
   /** Object names longer than this many UTF-8 bytes are hashed with `storageKey()` (default 256). */
   maxNameBytes?: number;
+  /**
+   * The namespace's class is `FullRateLimiterObject` (default `false`: `RateLimiterObject`): the store then takes
+   * `blockFor()` rules and settles decisions (`settle: settleCosts()`); without it the limiter refuses both with a
+   * `ConfigError`. `shadow()` rules work with either class.
+   */
+  full?: boolean;
 }
 
 const NAME = "durable-object";
+/** What a `RateLimiterObject` applies beyond the plain algorithms: shadow rules (`evaluateRules` handles them). */
+const SHADOW_ONLY = ["shadow"] as const;
 
 /**
  * A store that keeps each key in its own `RateLimiterObject` (`namespace.idFromName(name)`, where the name
@@ -58,6 +66,9 @@ export function durableObjectStore(
   if (config.clock !== "object" && config.clock !== "caller") {
     problems.push(`durableObjectStore: clock must be "object" or "caller", got ${JSON.stringify(config.clock)}`);
   }
+  if (config.full !== undefined && typeof config.full !== "boolean") {
+    problems.push(`durableObjectStore: full must be true or false, got ${JSON.stringify(config.full)}`);
+  }
   if (!Number.isInteger(config.maxNameBytes) || config.maxNameBytes < 32) {
     problems.push(`durableObjectStore: maxNameBytes must be a whole number ≥ 32, got ${String(config.maxNameBytes)}`);
   }
@@ -79,8 +90,8 @@ export function durableObjectStore(
     name: NAME,
     layers: standardLayers,
     algorithms: ALGORITHMS,
-    features: FEATURES,
-    settles: true,
+    features: config.full ? FEATURES : SHADOW_ONLY,
+    settles: config.full === true,
     async apply(request: StoreRequest): Promise<StoreResponse> {
       const name = await storageKey(request.key, config.maxNameBytes);
       const response = await call("apply", request.signal, () =>

@@ -32,7 +32,7 @@ export function settleCosts(): SettleCosts {
     const { local } = store as Partial<LocalStore>;
     if (!local && !store.settles) {
       throw new ConfigError([
-        `settle: the ${store.name} store cannot settle costs (it does not declare settles); an Upstash store settles when made with upstashStore({ …, settle: upstashSettle }) (from "edgelimit/upstash"); otherwise leave settle out`,
+        `settle: the ${store.name} store cannot settle costs (it does not declare settles); an Upstash store settles when made with upstashStore({ …, settle: upstashSettle }) (from "edgelimit/upstash"), a Durable Object store with durableObjectStore(namespace, { full: true }) over FullRateLimiterObject; otherwise leave settle out`,
       ]);
     }
     const named = storagePrefix(prefix);

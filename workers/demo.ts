@@ -5,7 +5,8 @@ import { createRateLimiter } from "../src/limiter.ts";
 import { gcra } from "../src/rules/constructors.ts";
 import { getDecision, withRateLimit } from "./with-rate-limit.ts";
 
-export { RateLimiterObject } from "../durable-objects/index.ts";
+// Not used by the demo: the test suite binds it (vitest.config.ts) to run every check on the class with all features.
+export { FullRateLimiterObject, RateLimiterObject } from "../durable-objects/index.ts";
 
 export interface DemoEnv {
   RATE_LIMITER: DurableObjectNamespace<RateLimiterObject>;

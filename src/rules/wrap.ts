@@ -35,7 +35,8 @@ export function checkStore(feature: RuleFeature, store: RuleStore | undefined, p
   if (store && !store.features?.includes(feature)) {
     problem(
       `the ${store.name} store does not apply ${feature}() rules (its features do not list "${feature}"); ` +
-        "use the memory, Durable Object, Upstash or DynamoDB store, or drop the wrapper",
+        "a Durable Object store applies them when made with durableObjectStore(namespace, { full: true }) over " +
+        "FullRateLimiterObject; otherwise use the memory, Upstash or DynamoDB store, or drop the wrapper",
     );
   }
 }

@@ -9,7 +9,7 @@ import { withRateLimit } from "../../workers/index.ts";
 let prefixes = 0;
 const limiterOf = (settle: boolean) =>
   createRateLimiter({
-    store: durableObjectStore(env.RATE_LIMITER),
+    store: durableObjectStore(env.FULL_RATE_LIMITER, { full: true }),
     rules: [fixedWindow({ limit: 3, window: "1h", name: "login" })],
     prefix: `adapter-settle-${++prefixes}`,
     ...(settle ? { settle: settleCosts() } : {}),
@@ -50,12 +50,12 @@ describe("withRateLimit with settle", () => {
 describe("a settlement on the Durable Object store", () => {
   it("is one request to the object and one row written", async () => {
     const limiter = createRateLimiter({
-      store: durableObjectStore(env.RATE_LIMITER),
+      store: durableObjectStore(env.FULL_RATE_LIMITER, { full: true }),
       rules: [fixedWindow({ limit: 10, window: "1h", name: "f" })],
       prefix: "settle-cost",
       settle: settleCosts(),
     });
-    const stub = env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName("settle-cost:k"));
+    const stub = env.FULL_RATE_LIMITER.get(env.FULL_RATE_LIMITER.idFromName("settle-cost:k"));
     const statsOf = () => runInDurableObject(stub, (instance: RateLimiterObject) => ({ ...instance.stats }));
     const d = await limiter.limit("k", { cost: 6 });
     const before = await statsOf();

@@ -76,7 +76,7 @@ describe("a Durable Object that throws, or answers after the budget", () => {
     expect(await limiter.limit("k")).toMatchObject({ allowed: true, degraded: true, reason: "store-error" });
     fault.mode = "ok";
     expect(String(errors[0])).toBe(
-      "StoreError: [edgelimit] [durable-object] apply failed: evaluators[i] is not a function",
+      "StoreError: [edgelimit] [durable-object] apply failed: EVALUATORS[rule.algorithm] is not a function",
     );
     expect((errors[0] as Error).cause).toBeInstanceOf(TypeError);
   });
