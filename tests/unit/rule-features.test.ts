@@ -104,8 +104,8 @@ describe("shadow() and blockFor(): misuse", () => {
       createRateLimiter({ store: rest, rules: [shadow(login()), blockFor(gcra({ limit: 1, period: "1s" }), "1m")] }),
     );
     expect(problems).toEqual([
-      'rules[0] (fixedWindow): the memory store does not apply shadow() rules (its features do not list "shadow"); use the memory, Durable Object, Upstash or DynamoDB store, or drop the wrapper',
-      'rules[1] (gcra): the memory store does not apply blockFor() rules (its features do not list "blockFor"); use the memory, Durable Object, Upstash or DynamoDB store, or drop the wrapper',
+      'rules[0] (fixedWindow): the memory store does not apply shadow() rules (its features do not list "shadow"); a Durable Object store applies them when made with durableObjectStore(namespace, { full: true }) over FullRateLimiterObject; otherwise use the memory, Upstash or DynamoDB store, or drop the wrapper',
+      'rules[1] (gcra): the memory store does not apply blockFor() rules (its features do not list "blockFor"); a Durable Object store applies them when made with durableObjectStore(namespace, { full: true }) over FullRateLimiterObject; otherwise use the memory, Upstash or DynamoDB store, or drop the wrapper',
     ]);
   });
 
