@@ -1,3 +1,4 @@
+import type { StoredQuotas } from "../quotas.ts";
 import type { Rule } from "../rules/types.ts";
 import { releaseLease } from "./concurrency.ts";
 import type { Evaluation, RuleState } from "./evaluation.ts";
@@ -54,6 +55,8 @@ export interface ApplyRequest {
   readonly now: number;
   /** `false`: only look (peek), never write. */
   readonly consume: boolean;
+  /** With `tenantLimits()`: the quotas stored with the key apply (`setLimits`; src/quotas.ts has the code). */
+  readonly quotas?: StoredQuotas | undefined;
 }
 
 /** What `applyRelease` needs: a `ReleaseRequest` without its key and signal. */
@@ -64,6 +67,8 @@ export interface ApplyReleaseRequest {
   readonly leases: readonly Lease[];
   /** Epoch ms. */
   readonly now: number;
+  /** As in `ApplyRequest`: the key's live stored quotas keep it alive. */
+  readonly quotas?: StoredQuotas | undefined;
 }
 
 /**
@@ -76,6 +81,7 @@ export interface ApplyReleaseRequest {
  * passes its `StoreRequest` as it is, whose evaluators hold only the algorithms its rules use.
  */
 export function applyRules(request: ApplyRequest, stored: KeyState | undefined): Applied {
+  if (request.quotas) return request.quotas.apply(request, stored);
   const { rules, now } = request;
   const evaluations: Evaluation[] = new Array(rules.length);
   const unconsumed = evaluateRules(request, stored, evaluations);
@@ -143,7 +149,7 @@ export function applyRelease(request: ApplyReleaseRequest, stored: KeyState | un
   let changed = false;
   // The key's state outlives every lease released here, so its lease ids do not restart from 1 while a
   // handle for one of them (a late duplicate release) could still match a new lease.
-  let expiresAt = now;
+  let expiresAt = request.quotas?.last(next, now) ?? now;
   for (const lease of leases) {
     const state = releaseLease(next[lease.rule], lease.id, lease.expiresAt);
     if (state) {

@@ -35,6 +35,8 @@ export function memoryStore(options: MemoryStoreOptions = {}): LocalStore {
       }
       const { rules, now } = request;
       const stored = space.get(key, now);
+      // With `tenants`, the request brings the code that applies the quotas stored with the key (src/quotas.ts).
+      if (request.quotas) return request.quotas.local(request, stored, (state) => space.set(key, state as Entry));
       const evaluations: Evaluation[] = new Array(rules.length);
       const unconsumed = evaluateRules(request, stored, evaluations);
       if (unconsumed) return { outcomes: unconsumed, now };
@@ -66,7 +68,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): LocalStore {
   return Object.freeze({
     name: "memory",
     algorithms: ALGORITHMS,
-    features: ["shadow", "blockFor"] as const,
+    features: ["shadow", "blockFor", "setLimits"] as const,
     local,
     apply: async (request: StoreRequest) => local.apply("", request.key, request),
     reset: async (key: string) => local.reset("", key),

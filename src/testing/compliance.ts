@@ -4,6 +4,7 @@ import { type CheckContext, checks } from "./checks.ts";
 import { concurrencyChecks } from "./concurrency-checks.ts";
 import { blockChecks, shadowChecks } from "./feature-checks.ts";
 import { keyChecks } from "./key-checks.ts";
+import { storedLimitsChecks, storedLimitsConcurrencyChecks } from "./stored-limits-checks.ts";
 import { tenantsChecks, tenantsConcurrencyChecks } from "./tenants-checks.ts";
 
 export interface TestStoreOptions {
@@ -38,7 +39,11 @@ export function testStore(options: TestStoreOptions): void {
       ...tenantsChecks,
       ...shadowChecks,
       ...blockChecks,
-      ...[...concurrencyChecks, ...tenantsConcurrencyChecks].map((check) => ({ ...check, concurrency: true })),
+      ...storedLimitsChecks,
+      ...[...concurrencyChecks, ...tenantsConcurrencyChecks, ...storedLimitsConcurrencyChecks].map((check) => ({
+        ...check,
+        concurrency: true,
+      })),
     ];
     all.forEach((check, i) => {
       const reason =
