@@ -1,6 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { applyRelease, applyRules, type KeyState, type Lease, type RuleOutcome } from "../src/algorithms/apply.ts";
 import { evaluatorsOf } from "../src/algorithms/evaluators.ts";
+import { type QuotaPlan, withCode } from "../src/quotas.ts";
 import type { Rule } from "../src/rules/types.ts";
 
 /** What the store sends for one decision (structured-clone values only: it crosses an RPC boundary). */
@@ -12,6 +13,8 @@ export interface ObjectApplyRequest {
   /** The caller's clock, epoch ms; `undefined` lets the object decide on its own clock. */
   readonly now: number | undefined;
   readonly consume: boolean;
+  /** From a limiter with `tenants`: the quotas stored with the key apply (src/quotas.ts), or `set` stores them. */
+  readonly quotas?: QuotaPlan | undefined;
 }
 
 /** What the store sends to give leases back (structured-clone values only). */
@@ -21,12 +24,16 @@ export interface ObjectReleaseRequest {
   readonly leases: readonly Lease[];
   /** The caller's clock, epoch ms; `undefined` lets the object use its own clock. */
   readonly now: number | undefined;
+  /** As in `ObjectApplyRequest`: live stored quotas keep the key alive. */
+  readonly quotas?: QuotaPlan | undefined;
 }
 
 export interface ObjectApplyResponse {
   readonly outcomes: readonly RuleOutcome[];
   /** The time the object decided at, epoch ms. */
   readonly now: number;
+  /** With `quotas`: the rules decided with, the stored quotas in force applied. */
+  readonly rules?: readonly Rule[];
 }
 
 /**
@@ -94,16 +101,19 @@ export class RateLimiterObject extends DurableObject {
     this.stats.requests++;
     const now = request.now ?? Date.now();
     const { key, rules, cost, consume } = request;
+    const quotas = request.quotas && withCode(request.quotas);
     // From here to the write nothing awaits: the read, the algorithms and the write run as one event.
     const stored = this.read(key, now);
-    const { outcomes, write } = applyRules({ rules, evaluators: evaluatorsOf(rules), cost, now, consume }, stored);
+    const evaluators = evaluatorsOf(rules);
+    const applied = quotas?.apply({ rules, evaluators, cost, now, consume }, stored);
+    const { outcomes, write } = applied ?? applyRules({ rules, evaluators, cost, now, consume }, stored);
     if (outcomes.every((o) => o.allowed)) this.stats.allowed++;
     else this.stats.denied++;
     if (write) {
       if (write.expiresAt > now) this.store(key, write);
       else this.remove(key);
     }
-    return { outcomes, now };
+    return applied ? { outcomes, now, rules: applied.rules } : { outcomes, now };
   }
 
   /**
@@ -116,7 +126,8 @@ export class RateLimiterObject extends DurableObject {
     this.stats.requests++;
     const now = request.now ?? Date.now();
     const { key, rules, leases } = request;
-    const next = applyRelease({ rules, evaluators: evaluatorsOf(rules), leases, now }, this.read(key, now));
+    const quotas = request.quotas && withCode(request.quotas);
+    const next = applyRelease({ rules, evaluators: evaluatorsOf(rules), leases, now, quotas }, this.read(key, now));
     if (!next) return;
     this.stats.released++;
     if (next.expiresAt > now) this.store(key, next);

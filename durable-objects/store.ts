@@ -1,7 +1,9 @@
 import { ConfigError, StoreError, toStoreError } from "../src/errors.ts";
 import type { RemoteStore } from "../src/layers/layer.ts";
 import { standardLayers } from "../src/layers/standard.ts";
-import { ALGORITHMS, FEATURES } from "../src/rules/algorithm-list.ts";
+import type { QuotaPlan } from "../src/quotas.ts";
+import { ALGORITHMS } from "../src/rules/algorithm-list.ts";
+import type { StoreFeature } from "../src/rules/types.ts";
 import { storageKey } from "../src/storage-key.ts";
 import type { ReleaseRequest, StoreRequest, StoreResponse } from "../src/store.ts";
 import type { ObjectApplyRequest, ObjectApplyResponse, ObjectReleaseRequest } from "./object.ts";
@@ -35,6 +37,8 @@ export interface DurableObjectStoreOptions {
 }
 
 const NAME = "durable-object";
+/** Every rule feature, and stored quotas: the object runs `applyRules` with them (object.ts). */
+const STORE_FEATURES: readonly StoreFeature[] = /* @__PURE__ */ Object.freeze(["shadow", "blockFor", "setLimits"]);
 
 /**
  * A store that keeps each key in its own `RateLimiterObject` (`namespace.idFromName(name)`, where the name
@@ -79,7 +83,7 @@ export function durableObjectStore(
     name: NAME,
     layers: standardLayers,
     algorithms: ALGORITHMS,
-    features: FEATURES,
+    features: STORE_FEATURES,
     async apply(request: StoreRequest): Promise<StoreResponse> {
       const name = await storageKey(request.key, config.maxNameBytes);
       const response = await call("apply", request.signal, () =>
@@ -89,10 +93,20 @@ export function durableObjectStore(
           cost: request.cost,
           now: config.clock === "caller" ? request.now : undefined,
           consume: request.consume,
+          quotas: planOf(request.quotas),
         }),
       );
       if (!Array.isArray(response?.outcomes) || response.outcomes.length !== request.rules.length) {
         throw new StoreError(NAME, "apply answered an unexpected shape; is the binding a RateLimiterObject?");
+      }
+      if (request.quotas) {
+        if (!Array.isArray(response.rules)) {
+          throw new StoreError(
+            NAME,
+            "apply answered without the rules in force; deploy this version's RateLimiterObject",
+          );
+        }
+        request.quotas.heard(response.rules);
       }
       return response;
     },
@@ -104,6 +118,7 @@ export function durableObjectStore(
           rules: request.rules,
           leases: request.leases,
           now: config.clock === "caller" ? request.now : undefined,
+          quotas: planOf(request.quotas),
         }),
       );
     },
@@ -116,6 +131,11 @@ export function durableObjectStore(
       await call("ping", signal, () => stubFor("\\ping").ping());
     },
   });
+}
+
+/** The plain data of stored quotas, which crosses the RPC (the object adds the code itself). */
+function planOf(quotas: QuotaPlan | undefined): QuotaPlan | undefined {
+  return quotas && { fields: quotas.fields, set: quotas.set };
 }
 
 /** Settles with `promise`, or rejects with the signal's reason as soon as it aborts. */
