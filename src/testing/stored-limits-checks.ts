@@ -149,6 +149,16 @@ export const storedLimitsChecks: readonly Check[] = [
     const back = await limiter.peek("k");
     expect([back.limit, back.remaining]).toEqual([5, 5]);
     expect(await admitted(limiter, "k", 7)).toBe(5);
+    // A quota whose ttl ends inside a window: the counts stay, the rule's own quota is back.
+    const hourly = limiterFor(c, [fixedWindow({ limit: 5, window: "1h", name: "r" })], () => now);
+    const set = now;
+    await hourly.setLimits("h", { r: 2 }, { ttl: "10s" });
+    expect(await admitted(hourly, "h", 4)).toBe(2);
+    now = set + 9_999;
+    expect((await hourly.limit("h")).allowed).toBe(false);
+    now = set + 10_000;
+    const own = await hourly.peek("h");
+    expect([own.limit, own.remaining]).toEqual([5, 3]);
   }),
   stored("another limiter (another isolate) applies a stored quota on its next decision", async (c) => {
     const rules = [slidingWindow({ limit: 10, window: "1m", name: "r" })];
