@@ -106,10 +106,9 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
         store,
       );
 
-  const send = (key: string, asked: Asked) => io!.apply({ ...asked, key: fullKey(key), signal: undefined });
   // With `tenants: tenantLimits()`, a call's `limits` and stored quotas are read there (src/tenants.ts), and only
   // there; its `setLimits` comes with the request builder, as a property that the limiter's methods take in.
-  const request: typeof ownRequest = options.tenants?.(ownRequest, options, config, infosOf, send) ?? ownRequest;
+  const request: typeof ownRequest = options.tenants?.(ownRequest, options, config, infosOf, io, fullKey) ?? ownRequest;
 
   function ownRequest(key: string, limitOptions: LimitOptions | undefined, consume: boolean): Asked {
     // A lone surrogate becomes U+FFFD in UTF-8, so two such keys would share one name in a remote store.
@@ -169,7 +168,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       const response = near?.apply(prefix, key, asked);
       return response
         ? Promise.resolve(finish(key, asked, response))
-        : send(key, asked).then((r) => finish(key, asked, r));
+        : io!.apply({ ...asked, key: fullKey(key), signal: undefined }).then((r) => finish(key, asked, r));
     } catch (error) {
       return Promise.reject(error);
     }

@@ -31,11 +31,12 @@ export interface QuotaPlan {
 export interface StoredQuotas extends QuotaPlan {
   /** `applyRules` under the quotas stored in `stored`; `rules`: the rules decided with. */
   apply(request: ApplyRequest, stored: KeyState | undefined): Applied & { readonly rules: readonly Rule[] };
-  /** The same for a store that writes the state itself (the memory store): hands the state to write to `write`. */
-  local(
+  /** The same for a store that writes the state itself (the memory store): sets the state to write at `key`. */
+  local<S>(
     request: ApplyRequest,
     stored: KeyState | undefined,
-    write: (state: KeyState) => void,
+    states: { set(key: string, state: S): void },
+    key: string,
   ): { readonly outcomes: readonly RuleOutcome[]; readonly now: number };
   /**
    * Tells the limiter which rules a store elsewhere decided with (the Durable Object sends them back); the stores in
@@ -86,9 +87,10 @@ export function withCode(plan: QuotaPlan, heard: (rules: readonly Rule[]) => voi
       }
       return latest;
     },
-    local(request, stored, write) {
+    local(request, stored, states, key) {
       const applied = quotas.apply(request, stored);
-      if (applied.write) write(applied.write);
+      // The memory store's entries are key states (one it wrote by another path also records the rules it used).
+      if (applied.write) states.set(key, applied.write as never);
       return { outcomes: applied.outcomes, now: request.now };
     },
   };

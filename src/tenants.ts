@@ -6,7 +6,7 @@ import { ConfigError, StoreError } from "./errors.ts";
 import { type QuotaPlan, withCode } from "./quotas.ts";
 import type { Rule } from "./rules/types.ts";
 import { normalizeRule } from "./rules/validation.ts";
-import type { LocalStore, StoreRequest, StoreResponse } from "./store.ts";
+import type { LocalStore, Store, StoreRequest } from "./store.ts";
 
 /** A store request before its key and signal, as the limiter builds it; `infos` with a call's own quotas. */
 export type Asked = Omit<StoreRequest, "key" | "signal"> & {
@@ -36,7 +36,8 @@ export type SetLimits = (
 /**
  * Made by `tenantLimits()`, taken by `createRateLimiter({ tenants })`: wraps the limiter's own request builder (which
  * takes only `cost`) in one that also reads `limits` and sends the code that applies stored quotas, and brings
- * `setLimits` as a property of it (`send`: a request through the limiter's layers to its remote store). The limiter
+ * `setLimits` as a property of it (`io`: the limiter's remote store under its layers, absent for a local store;
+ * `fullKey`: a caller's key as the store names it). The limiter
  * carries only this call, so a Worker that does not import `tenantLimits` bundles none of this code.
  */
 export type TenantLimits = (
@@ -44,7 +45,8 @@ export type TenantLimits = (
   options: RateLimiterOptions,
   config: RateLimiterConfig,
   infosOf: (rules: readonly Rule[]) => readonly RuleInfo[],
-  send: (key: string, asked: Asked) => Promise<StoreResponse>,
+  io: Store | undefined,
+  fullKey: (key: string) => string,
 ) => RequestBuilder & { readonly setLimits?: SetLimits };
 
 /** The default `ttl` of `setLimits`: 30 days; and its largest: 10 years (of 365 days). */
@@ -61,7 +63,7 @@ const OPTIONS = ["cost", "limits"];
  * names, and so their state. Without `tenants`, `limits` is rejected as an unknown option. See docs/tenants.md.
  */
 export function tenantLimits(): TenantLimits {
-  return (own, options, config, infosOf, send) => {
+  return (own, options, config, infosOf, io, fullKey) => {
     const { rules, prefix } = config;
     const { rules: inputs, store } = options;
     const names = rules.map((rule) => rule.name);
@@ -184,7 +186,9 @@ export function tenantLimits(): TenantLimits {
       const set = { limits: limits && given, ttlMs: ttlMs as number };
       // Sent as a decision (cost 1, consuming, so that every store writes), which stores the quotas instead.
       const sent = { ...asked, rules: quoted, cost: 1, consume: true, quotas: withCode({ fields: ownFields, set }) };
-      const response = local ? local.apply(prefix, key, sent) : await send(key, sent);
+      const response = local
+        ? local.apply(prefix, key, sent)
+        : await io!.apply({ ...sent, key: fullKey(key), signal: undefined });
       if (response.decision) {
         throw new StoreError(
           store.name,

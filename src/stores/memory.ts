@@ -36,7 +36,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): LocalStore {
       const { rules, now } = request;
       const stored = space.get(key, now);
       // With `tenants`, the request brings the code that applies the quotas stored with the key (src/quotas.ts).
-      if (request.quotas) return request.quotas.local(request, stored, (state) => space.set(key, state as Entry));
+      if (request.quotas) return request.quotas.local(request, stored, space, key);
       const evaluations: Evaluation[] = new Array(rules.length);
       const unconsumed = evaluateRules(request, stored, evaluations);
       if (unconsumed) return { outcomes: unconsumed, now };
