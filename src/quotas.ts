@@ -50,7 +50,7 @@ export interface StoredQuotas extends QuotaPlan {
 const PLACEHOLDER: RuleOutcome = Object.freeze({ allowed: true, remaining: 0, resetAt: 0, retryAfterMs: 0 });
 
 /** What a rule can ever grant at once, as the rule kinds' `capacity` says (a store has no kinds at hand). */
-export function capacityOf(rule: Rule): number {
+function quotaCapacity(rule: Rule): number {
   return rule.algorithm === "tokenBucket" ? rule.capacity : rule.algorithm === "gcra" ? rule.burst : rule.limit;
 }
 
@@ -73,7 +73,7 @@ export function withCode(plan: QuotaPlan, heard: (rules: readonly Rule[]) => voi
       const rules = inForce(request.rules, plan.fields, states, now);
       heard(rules);
       // A cost above a quota in force is asked as 0, as the limiter asks one above its own rules' capacity.
-      const fits = cost <= Math.min(...rules.map(capacityOf));
+      const fits = cost <= Math.min(...rules.map(quotaCapacity));
       const applied = applyRules(
         { ...request, rules, cost: fits ? cost : 0, consume: request.consume && fits, quotas: undefined },
         stored,
