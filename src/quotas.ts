@@ -1,51 +1,19 @@
-import { type Applied, type ApplyRequest, applyRules, type KeyState, type RuleOutcome } from "./algorithms/apply.ts";
+import { applyRules, type KeyState, type QuotaPlan, type RuleOutcome, type StoredQuotas } from "./algorithms/apply.ts";
 import type { RuleState } from "./algorithms/evaluation.ts";
 import type { Rule } from "./rules/types.ts";
 
 // Quotas stored with a key by `limiter.setLimits` (docs/tenants.md), as the stores that keep them apply them. Only
 // `tenantLimits()` puts this code on a request (`StoreRequest.quotas`), so a Worker bundles none of it unless a
 // limiter of it was made with `tenants`; the Durable Object, on the far side of an RPC, adds it to the plan it gets.
+// Their types (`QuotaPlan`, `StoredQuotas`) live in algorithms/apply.ts, beside the state they read.
+
+export type { QuotaPlan, StoredQuotas } from "./algorithms/apply.ts";
 
 /**
  * A stored quota lives in the key's state as one more entry: its rule's name behind a backslash (a character no rule
  * name contains, so it cannot collide with a rule's state), holding `[quota, untilMs]`. It counts while `now < untilMs`.
  */
 export const QUOTA_MARK = "\\";
-
-/** What a store needs to know of stored quotas for one request: plain data, so it crosses an RPC. */
-export interface QuotaPlan {
-  /**
-   * Per rule, in the order of the request's rules: the fields a stored quota of that rule's name sets (`limit`, a
-   * bucket's `capacity`, and a gcra `burst` left at its default); none where this call's own `limits` name the rule
-   * (a per-call quota wins over a stored one).
-   */
-  readonly fields: readonly (readonly string[])[];
-  /**
-   * `setLimits`: the quotas to store by rule name, replacing every stored one (`null`: clears them), for `ttlMs` from
-   * the store's `now`. Such a request decides nothing: its outcomes are placeholders.
-   */
-  readonly set?: { readonly limits: Readonly<Record<string, number>> | null; readonly ttlMs: number } | undefined;
-}
-
-/** A `QuotaPlan` with the code that applies it, as `StoreRequest.quotas` carries it to a store. */
-export interface StoredQuotas extends QuotaPlan {
-  /** `applyRules` under the quotas stored in `stored`; `rules`: the rules decided with. */
-  apply(request: ApplyRequest, stored: KeyState | undefined): Applied & { readonly rules: readonly Rule[] };
-  /** The same for a store that writes the state itself (the memory store): sets the state to write at `key`. */
-  local<S>(
-    request: ApplyRequest,
-    stored: KeyState | undefined,
-    states: { set(key: string, state: S): void },
-    key: string,
-  ): { readonly outcomes: readonly RuleOutcome[]; readonly now: number };
-  /**
-   * Tells the limiter which rules a store elsewhere decided with (the Durable Object sends them back); the stores in
-   * this isolate call it themselves.
-   */
-  heard(rules: readonly Rule[]): void;
-  /** The latest `untilMs` of the live quotas among `states`, or `now`: the least expiry a release may give the key. */
-  last(states: KeyState["rules"], now: number): number;
-}
 
 const PLACEHOLDER: RuleOutcome = Object.freeze({ allowed: true, remaining: 0, resetAt: 0, retryAfterMs: 0 });
 

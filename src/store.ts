@@ -1,6 +1,5 @@
-import type { Evaluator, Lease, RuleOutcome } from "./algorithms/apply.ts";
+import type { Evaluator, Lease, RuleOutcome, StoredQuotas } from "./algorithms/apply.ts";
 import type { Decision } from "./decision.ts";
-import type { StoredQuotas } from "./quotas.ts";
 import type { Algorithm, Rule, StoreFeature } from "./rules/types.ts";
 
 /** One decision asked of a store: all rules of one key, applied atomically in one round trip. */

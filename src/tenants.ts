@@ -1,9 +1,9 @@
-import type { RateLimiterConfig, RateLimiterOptions } from "./config.ts";
 import type { RuleInfo } from "./decision.ts";
 import { describe } from "./describe.ts";
 import { type Duration, parseDuration } from "./duration.ts";
 import { ConfigError, StoreError } from "./errors.ts";
 import { type QuotaPlan, withCode } from "./quotas.ts";
+import type { RuleInput } from "./rules/input.ts";
 import type { Rule } from "./rules/types.ts";
 import { normalizeRule } from "./rules/validation.ts";
 import type { LocalStore, Store, StoreRequest } from "./store.ts";
@@ -42,8 +42,8 @@ export type SetLimits = (
  */
 export type TenantLimits = (
   own: RequestBuilder,
-  options: RateLimiterOptions,
-  config: RateLimiterConfig,
+  options: { readonly rules: readonly RuleInput[]; readonly store: Store },
+  config: { readonly rules: readonly Rule[]; readonly prefix: string },
   infosOf: (rules: readonly Rule[]) => readonly RuleInfo[],
   io: Store | undefined,
   fullKey: (key: string) => string,

@@ -1,4 +1,3 @@
-import type { StoredQuotas } from "../quotas.ts";
 import type { Rule } from "../rules/types.ts";
 import { releaseLease } from "./concurrency.ts";
 import type { Evaluation, RuleState } from "./evaluation.ts";
@@ -164,4 +163,41 @@ export function applyRelease(request: ApplyReleaseRequest, stored: KeyState | un
     if (state) expiresAt = Math.max(expiresAt, evaluators[i]!(rule, state, 0, now).expiresAt);
   });
   return { rules: next, expiresAt };
+}
+
+// Quotas stored with a key by `limiter.setLimits`: the code that applies them is src/quotas.ts.
+
+/** What a store needs to know of stored quotas for one request: plain data, so it crosses an RPC. */
+export interface QuotaPlan {
+  /**
+   * Per rule, in the order of the request's rules: the fields a stored quota of that rule's name sets (`limit`, a
+   * bucket's `capacity`, and a gcra `burst` left at its default); none where this call's own `limits` name the rule
+   * (a per-call quota wins over a stored one).
+   */
+  readonly fields: readonly (readonly string[])[];
+  /**
+   * `setLimits`: the quotas to store by rule name, replacing every stored one (`null`: clears them), for `ttlMs` from
+   * the store's `now`. Such a request decides nothing: its outcomes are placeholders.
+   */
+  readonly set?: { readonly limits: Readonly<Record<string, number>> | null; readonly ttlMs: number } | undefined;
+}
+
+/** A `QuotaPlan` with the code that applies it, as `StoreRequest.quotas` carries it to a store. */
+export interface StoredQuotas extends QuotaPlan {
+  /** `applyRules` under the quotas stored in `stored`; `rules`: the rules decided with. */
+  apply(request: ApplyRequest, stored: KeyState | undefined): Applied & { readonly rules: readonly Rule[] };
+  /** The same for a store that writes the state itself (the memory store): sets the state to write at `key`. */
+  local<S>(
+    request: ApplyRequest,
+    stored: KeyState | undefined,
+    states: { set(key: string, state: S): void },
+    key: string,
+  ): { readonly outcomes: readonly RuleOutcome[]; readonly now: number };
+  /**
+   * Tells the limiter which rules a store elsewhere decided with (the Durable Object sends them back); the stores in
+   * this isolate call it themselves.
+   */
+  heard(rules: readonly Rule[]): void;
+  /** The latest `untilMs` of the live quotas among `states`, or `now`: the least expiry a release may give the key. */
+  last(states: KeyState["rules"], now: number): number;
 }

@@ -25,6 +25,7 @@ const STORE_AUTHOR_VALUES = [
   "standardLayers",
   "ALGORITHMS",
   "storageKey",
+  "withCode",
 ];
 const STORE_AUTHOR_TYPES = [
   "Store",
