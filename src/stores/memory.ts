@@ -29,10 +29,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): LocalStore {
   const local: LocalFace = {
     apply(prefix, key, request) {
       let space = spaces.get(prefix);
-      if (space === undefined) {
-        space = newSpace(maxKeys);
-        spaces.set(prefix, space);
-      }
+      if (!space) spaces.set(prefix, (space = newSpace(maxKeys)));
       const { rules, now } = request;
       const stored = space.get(key, now);
       // With `tenants`, the request brings the code that applies the quotas stored with the key (src/quotas.ts).
