@@ -29,7 +29,10 @@ export function memoryStore(options: MemoryStoreOptions = {}): LocalStore {
   const local: LocalFace = {
     apply(prefix, key, request) {
       let space = spaces.get(prefix);
-      if (!space) spaces.set(prefix, (space = newSpace(maxKeys)));
+      if (!space) {
+        space = newSpace(maxKeys);
+        spaces.set(prefix, space);
+      }
       const { rules, now } = request;
       const stored = space.get(key, now);
       // With `tenants`, the request brings the code that applies the quotas stored with the key (src/quotas.ts).
