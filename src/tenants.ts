@@ -60,7 +60,9 @@ const OPTIONS = ["cost", "limits"];
  * quota for the named rules (a token bucket's `capacity`, every other rule's `limit`). Each is applied as if the rule
  * had been written with it and checked as its constructor checks it; its other options stay (a gcra `burst` left at
  * its default follows the quota, an explicit one stays; a bucket's `refillRate` must not exceed it). Rules keep their
- * names, and so their state. Without `tenants`, `limits` is rejected as an unknown option. See docs/tenants.md.
+ * names, and so their state. Without `tenants`, `limits` is rejected as an unknown option. It also gives the limiter
+ * `setLimits(key, quotas | null, { ttl })` (default ttl 30 days): quotas stored with the key, which every limiter with
+ * `tenants` applies on its next decision, on a store whose `features` list `"setLimits"`. See docs/tenants.md.
  */
 export function tenantLimits(): TenantLimits {
   return (own, options, config, infosOf, io, fullKey) => {
