@@ -1,6 +1,7 @@
 import { adjustersOf, asApply } from "../src/algorithms/adjust.ts";
-import type { ApplyRequest, Evaluator } from "../src/algorithms/apply.ts";
+import type { ApplyRequest, Evaluator, QuotaPlan, StoredQuotas } from "../src/algorithms/apply.ts";
 import { evaluatorsOf } from "../src/algorithms/evaluators.ts";
+import { withCode } from "../src/quotas.ts";
 import type { Rule } from "../src/rules/types.ts";
 import { type ObjectApplyRequest, RateLimiterObject } from "./object.ts";
 
@@ -17,8 +18,15 @@ export class FullRateLimiterObject extends RateLimiterObject {
     const evaluators = this.evaluatorsOf(rules);
     // A settlement adjusts every rule and allows (`asApply`): the same read, algorithms and write.
     return adjust
-      ? asApply({ rules, evaluators, adjusters: adjustersOf(rules), ...adjust, now })
-      : { rules, evaluators, cost, now, consume };
+      ? {
+          ...asApply({ rules, evaluators, adjusters: adjustersOf(rules), ...adjust, now }),
+          quotas: this.quotasOf(request.quotas),
+        }
+      : { rules, evaluators, cost, now, consume, quotas: this.quotasOf(request.quotas) };
+  }
+
+  protected override quotasOf(plan: QuotaPlan | undefined): StoredQuotas | undefined {
+    return plan && withCode(plan);
   }
 
   protected override evaluatorsOf(rules: readonly Rule[]): Evaluator[] {

@@ -6,7 +6,9 @@ import {
   type Evaluator,
   type KeyState,
   type Lease,
+  type QuotaPlan,
   type RuleOutcome,
+  type StoredQuotas,
 } from "../src/algorithms/apply.ts";
 import { evaluate } from "../src/algorithms/evaluators.ts";
 import type { Rule } from "../src/rules/types.ts";
@@ -20,6 +22,8 @@ export interface ObjectApplyRequest {
   /** The caller's clock, epoch ms; `undefined` lets the object decide on its own clock. */
   readonly now: number | undefined;
   readonly consume: boolean;
+  /** From a limiter with `tenants`: the quotas stored with the key apply (src/quotas.ts), or `set` stores them. */
+  readonly quotas?: QuotaPlan | undefined;
   /** A settlement (`decision.settle`) instead of a decision: `delta` units at the decision's time `at` (epoch ms). */
   readonly adjust?: { readonly delta: number; readonly at: number };
 }
@@ -31,12 +35,16 @@ export interface ObjectReleaseRequest {
   readonly leases: readonly Lease[];
   /** The caller's clock, epoch ms; `undefined` lets the object use its own clock. */
   readonly now: number | undefined;
+  /** As in `ObjectApplyRequest`: live stored quotas keep the key alive. */
+  readonly quotas?: QuotaPlan | undefined;
 }
 
 export interface ObjectApplyResponse {
   readonly outcomes: readonly RuleOutcome[];
   /** The time the object decided at, epoch ms. */
   readonly now: number;
+  /** With `quotas`: the rules decided with, the stored quotas in force applied. */
+  readonly rules?: readonly Rule[] | undefined;
 }
 
 /**
@@ -113,7 +121,8 @@ export class RateLimiterObject extends DurableObject {
     const asked = this.asked(request, now);
     // From here to the write nothing awaits: the read, the algorithms and the write run as one event.
     const stored = this.read(key, now);
-    const { outcomes, write } = applyRules(asked, stored);
+    const applied = applyRules(asked, stored);
+    const { outcomes, write } = applied;
     if (adjust) this.stats.settled++;
     else if (outcomes.every((o) => o.allowed)) this.stats.allowed++;
     else this.stats.denied++;
@@ -121,7 +130,8 @@ export class RateLimiterObject extends DurableObject {
       if (write.expiresAt > now) this.store(key, write);
       else this.remove(key);
     }
-    return { outcomes, now };
+    // With stored quotas (`FullRateLimiterObject`): the rules decided with, which the store hands to the limiter.
+    return { outcomes, now, rules: applied.rules };
   }
 
   /**
@@ -134,7 +144,11 @@ export class RateLimiterObject extends DurableObject {
     this.stats.requests++;
     const now = request.now ?? Date.now();
     const { key, rules, leases } = request;
-    const next = applyRelease({ rules, evaluators: this.evaluatorsOf(rules), leases, now }, this.read(key, now));
+    const quotas = this.quotasOf(request.quotas);
+    const next = applyRelease(
+      { rules, evaluators: this.evaluatorsOf(rules), leases, now, quotas },
+      this.read(key, now),
+    );
     if (!next) return;
     this.stats.released++;
     if (next.expiresAt > now) this.store(key, next);
@@ -147,12 +161,17 @@ export class RateLimiterObject extends DurableObject {
    */
   protected asked(request: ObjectApplyRequest, now: number): ApplyRequest {
     const { rules, cost, consume } = request;
-    if (request.adjust || rules.some((rule) => rule.blockMs)) {
+    if (request.adjust || request.quotas || rules.some((rule) => rule.blockMs)) {
       throw new Error(
-        "[edgelimit] RateLimiterObject applies no blockFor() rule or settlement: bind FullRateLimiterObject instead",
+        "[edgelimit] RateLimiterObject applies no blockFor() rule, settlement or stored quota: bind FullRateLimiterObject instead",
       );
     }
     return { rules, evaluators: this.evaluatorsOf(rules), cost, now, consume };
+  }
+
+  /** Stored quotas (`setLimits`) a release keeps: none here (`FullRateLimiterObject` applies them). */
+  protected quotasOf(_plan: QuotaPlan | undefined): StoredQuotas | undefined {
+    return undefined;
   }
 
   /** Each rule's algorithm (`FullRateLimiterObject`: with a `blockFor()` rule's block around it). */

@@ -1,7 +1,9 @@
 import { ConfigError, StoreError, toStoreError } from "../src/errors.ts";
 import type { RemoteStore } from "../src/layers/layer.ts";
 import { standardLayers } from "../src/layers/standard.ts";
-import { ALGORITHMS, FEATURES } from "../src/rules/algorithm-list.ts";
+import type { QuotaPlan } from "../src/quotas.ts";
+import { ALGORITHMS } from "../src/rules/algorithm-list.ts";
+import type { StoreFeature } from "../src/rules/types.ts";
 import { storageKey } from "../src/storage-key.ts";
 import type { ReleaseRequest, StoreRequest, StoreResponse } from "../src/store.ts";
 import type { ObjectApplyRequest, ObjectApplyResponse, ObjectReleaseRequest } from "./object.ts";
@@ -43,6 +45,8 @@ export interface DurableObjectStoreOptions {
 const NAME = "durable-object";
 /** What a `RateLimiterObject` applies beyond the plain algorithms: shadow rules (`evaluateRules` handles them). */
 const SHADOW_ONLY = ["shadow"] as const;
+/** What `FullRateLimiterObject` applies: every rule feature, and stored quotas (`setLimits`). */
+const FULL_FEATURES: readonly StoreFeature[] = /* @__PURE__ */ Object.freeze(["shadow", "blockFor", "setLimits"]);
 
 /**
  * A store that keeps each key in its own `RateLimiterObject` (`namespace.idFromName(name)`, where the name
@@ -90,7 +94,7 @@ export function durableObjectStore(
     name: NAME,
     layers: standardLayers,
     algorithms: ALGORITHMS,
-    features: config.full ? FEATURES : SHADOW_ONLY,
+    features: config.full ? FULL_FEATURES : SHADOW_ONLY,
     settles: config.full === true,
     async apply(request: StoreRequest): Promise<StoreResponse> {
       const name = await storageKey(request.key, config.maxNameBytes);
@@ -101,12 +105,22 @@ export function durableObjectStore(
           cost: request.cost,
           now: config.clock === "caller" ? request.now : undefined,
           consume: request.consume,
+          quotas: planOf(request.quotas),
           // A settlement: its adjusters do not cross the RPC boundary; the object has its own.
           ...(request.adjust ? { adjust: { delta: request.adjust.delta, at: request.adjust.at } } : {}),
         }),
       );
       if (!Array.isArray(response?.outcomes) || response.outcomes.length !== request.rules.length) {
         throw new StoreError(NAME, "apply answered an unexpected shape; is the binding a RateLimiterObject?");
+      }
+      if (request.quotas) {
+        if (!Array.isArray(response.rules)) {
+          throw new StoreError(
+            NAME,
+            "apply answered without the rules in force; deploy this version's RateLimiterObject",
+          );
+        }
+        request.quotas.heard(response.rules);
       }
       return response;
     },
@@ -118,6 +132,7 @@ export function durableObjectStore(
           rules: request.rules,
           leases: request.leases,
           now: config.clock === "caller" ? request.now : undefined,
+          quotas: planOf(request.quotas),
         }),
       );
     },
@@ -130,6 +145,11 @@ export function durableObjectStore(
       await call("ping", signal, () => stubFor("\\ping").ping());
     },
   });
+}
+
+/** The plain data of stored quotas, which crosses the RPC (the object adds the code itself). */
+function planOf(quotas: QuotaPlan | undefined): QuotaPlan | undefined {
+  return quotas && { fields: quotas.fields, set: quotas.set };
 }
 
 /** Settles with `promise`, or rejects with the signal's reason as soon as it aborts. */

@@ -1,4 +1,4 @@
-import { applyRelease, type Evaluator, type Lease, type RuleOutcome } from "./algorithms/apply.ts";
+import { applyRelease, type Lease, type RuleOutcome } from "./algorithms/apply.ts";
 import { describe } from "./describe.ts";
 import { ConfigError } from "./errors.ts";
 import type { Rule } from "./rules/types.ts";
@@ -13,21 +13,20 @@ export interface LeaseCodec {
   /** Reads a lease string back; throws a `ConfigError` for one these rules could not have made. */
   decode(leaseId: unknown, rules: readonly Rule[]): Lease[];
   /**
-   * The release of a lease string at `now` (epoch ms), as the limiter hands it to its store (without key and signal),
-   * `applyRelease` included for a store in this isolate; throws as `decode` does.
+   * The release of a lease string, as the limiter hands it to its store (without key and signal): `asked`'s rules,
+   * evaluators, time (epoch ms) and stored quotas (`tenants`), `applyRelease` included for a store in this isolate;
+   * throws as `decode` does.
    */
   releasing(
     leaseId: unknown,
-    rules: readonly Rule[],
-    evaluators: readonly Evaluator[],
-    now: number,
+    asked: Pick<ReleaseRequest, "rules" | "evaluators" | "now" | "quotas">,
   ): Omit<ReleaseRequest, "key" | "signal">;
 }
 
 /** Carried by the concurrency rule kind, so a bundle without concurrency rules leaves it out. */
 export const leaseCodec: LeaseCodec = {
-  releasing(leaseId, rules, evaluators, now) {
-    return { rules, evaluators, leases: leaseCodec.decode(leaseId, rules), now, applyRelease };
+  releasing(leaseId, asked) {
+    return { ...asked, leases: leaseCodec.decode(leaseId, asked.rules), applyRelease };
   },
   taken(rules, outcomes, now) {
     const leases: Lease[] = [];

@@ -9,7 +9,7 @@ import type { Rule } from "./rules/types.ts";
 import { sleep } from "./sleep.ts";
 import { storagePrefix, wellFormed } from "./storage-key.ts";
 import type { LocalStore, Store, StoreResponse } from "./store.ts";
-import type { Asked } from "./tenants.ts";
+import type { Asked, SetLimitsOptions, TenantLimits } from "./tenants.ts";
 
 export interface LimitOptions {
   /** Units this request uses: a whole number ≥ 0 (default 1). `0` only looks. */
@@ -54,7 +54,25 @@ export interface RateLimiter {
   readonly config: RateLimiterConfig;
 }
 
-/** Creates a rate limiter. Throws a `ConfigError` listing every problem of the options. */
+/** A limiter made with `tenants: tenantLimits()`: it also stores per-key quotas (docs/tenants.md). */
+export interface TenantRateLimiter extends RateLimiter {
+  /**
+   * Stores quotas for `key` by rule name (as `limits` takes them), replacing every quota stored for it before; `null`
+   * clears them. Every isolate applies them on its next decision on the key, with no extra store request; a call's
+   * own `limits` win for the rules they name; `reset(key)` clears them. They last `ttl` (default 30 days, at most 10
+   * years) from the store's clock, however idle the key. Rejects with a `ConfigError` for a bad key, rule name, quota
+   * or `ttl`, or a store whose `features` lack `"setLimits"` (Upstash), and with a `StoreError` when the store fails
+   * (the failure policy does not answer for it).
+   */
+  setLimits(key: string, limits: Readonly<Record<string, number>> | null, options?: SetLimitsOptions): Promise<void>;
+}
+
+/**
+ * Creates a rate limiter. Throws a `ConfigError` listing every problem of the options. With `tenants: tenantLimits()`
+ * it is a `TenantRateLimiter`, which also has `setLimits`.
+ */
+export function createRateLimiter(options: RateLimiterOptions & { tenants: TenantLimits }): TenantRateLimiter;
+export function createRateLimiter(options: RateLimiterOptions): RateLimiter;
 export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const config = validateOptions(options);
   const { store, onDecision } = options;
@@ -91,8 +109,9 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   // With `settle: settleCosts()`, each decision of `limit` gets its `settle` there (src/settle.ts), and only there.
   const settle = options.settle?.(store, io, config, clock);
 
-  // With `tenants: tenantLimits()`, a call's `limits` are read there (src/tenants.ts), and only there.
-  const request: typeof ownRequest = options.tenants?.(ownRequest, options.rules, rules, infosOf) ?? ownRequest;
+  // With `tenants: tenantLimits()`, a call's `limits` and stored quotas are read there (src/tenants.ts), and only
+  // there; its `setLimits` comes with the request builder, as a property that the limiter's methods take in.
+  const request: typeof ownRequest = options.tenants?.(ownRequest, options, config, infosOf, io, fullKey) ?? ownRequest;
 
   function ownRequest(key: string, limitOptions: LimitOptions | undefined, consume: boolean): Asked {
     // A lone surrogate becomes U+FFFD in UTF-8, so two such keys would share one name in a remote store.
@@ -181,13 +200,14 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   }
 
   async function release(key: string, leaseId: string): Promise<void> {
-    const { now } = request(key, undefined, false);
+    // The request's rules, evaluators, time and stored quotas (`tenants`) are the release's.
+    const asked = request(key, undefined, false);
     // Not `foreignLease`: that lives with the lease codec, which a bundle without concurrency rules leaves out.
     if (!leases)
       throw new ConfigError([
         `leaseId ${describe(leaseId)}: this limiter has no concurrency rules, so it holds no leases to release`,
       ]);
-    const given = leases.releasing(leaseId, rules, evaluators, now);
+    const given = leases.releasing(leaseId, asked);
     if (local) return local.release(prefix, key, given);
     await io!.release!({ ...given, key: fullKey(key), signal: undefined });
   }
@@ -204,6 +224,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   }
 
   return Object.freeze({
+    ...request,
     limit: (key: string, o?: LimitOptions) => decide(key, o, true),
     peek: (key: string, o?: LimitOptions) => decide(key, o, false),
     reset,

@@ -52,7 +52,8 @@ export function settleCosts(): SettleCosts {
         const { rules, evaluators } = asked;
         const now = clock();
         const adjust = { delta, at: decision.now, adjusters: adjustersOf(rules) };
-        const request = { ...asApply({ rules, evaluators, ...adjust, now }), adjust };
+        // With stored quotas (`tenants`), the settlement keeps them in what it writes (and adjusts under them).
+        const request = { ...asApply({ rules, evaluators, ...adjust, now }), adjust, quotas: asked.quotas };
         if (local) return void local.apply(prefix, key, request);
         // A rules array of its own: the deny cache forgets the key in this isolate, prefetching passes the request on.
         const response = await io!.apply({ ...request, rules: [...rules], key: named + key, signal: undefined });

@@ -5,7 +5,8 @@
 // before that colon is always followed by `\` or `:`, so no short name starts with `\#`: a key cannot name
 // itself after another key's hashed form, and the hash covers the whole short name, prefix included.
 
-const encoder = new TextEncoder();
+// Pure: a bundle that never encodes a key (the memory store) leaves it out.
+const encoder = /* @__PURE__ */ new TextEncoder();
 
 /**
  * The start of every name a limiter with this `prefix` writes: the prefix with `\` and `:` escaped by a `\`,

@@ -24,6 +24,7 @@ export type {
   RemoteStore,
 } from "./layers/layer.ts";
 export { standardLayers } from "./layers/standard.ts";
+export { type QuotaPlan, type StoredQuotas, withCode } from "./quotas.ts";
 export { ALGORITHMS } from "./rules/algorithm-list.ts";
 export { capacityOf, kindOf, policyOf } from "./rules/lookups.ts";
 export type {
@@ -32,7 +33,9 @@ export type {
   FixedWindowRule,
   GcraRule,
   Rule,
+  RuleFeature,
   SlidingWindowRule,
+  StoreFeature,
   TokenBucketRule,
 } from "./rules/types.ts";
 export { storageKey } from "./storage-key.ts";

@@ -1,7 +1,7 @@
 import type { Adjuster } from "./algorithms/adjust.ts";
-import type { ApplyReleaseRequest, Evaluator, KeyState, Lease, RuleOutcome } from "./algorithms/apply.ts";
+import type { ApplyReleaseRequest, Evaluator, KeyState, Lease, RuleOutcome, StoredQuotas } from "./algorithms/apply.ts";
 import type { Decision } from "./decision.ts";
-import type { Algorithm, Rule, RuleFeature } from "./rules/types.ts";
+import type { Algorithm, Rule, StoreFeature } from "./rules/types.ts";
 
 /** One decision asked of a store: all rules of one key, applied atomically in one round trip. */
 export interface StoreRequest {
@@ -39,6 +39,13 @@ export interface StoreRequest {
    * key for and prefetching passes to the store).
    */
   readonly adjust?: Settlement;
+  /**
+   * Sent by a limiter made with `tenants: tenantLimits()`, only to a store whose `features` list `"setLimits"`: the
+   * quotas stored with the key apply (`applyRules` does it; a store that decides elsewhere sends the plain
+   * `QuotaPlan`, `fields` and `set`, adds the code there with `withCode`, and hands the rules it decided with back to
+   * `heard`). With `set`, the request stores quotas instead of deciding. `cost` may then exceed a rule's capacity.
+   */
+  readonly quotas?: StoredQuotas | undefined;
 }
 
 /** Leases to give back for one key; the store applies `applyRelease` (or its mirror) atomically. */
@@ -51,6 +58,8 @@ export interface ReleaseRequest {
   readonly leases: readonly Lease[];
   readonly now: number;
   readonly signal: AbortSignal | undefined;
+  /** As in `StoreRequest`: `applyRelease` keeps the key alive while it holds live stored quotas. */
+  readonly quotas?: StoredQuotas | undefined;
   /**
    * `applyRelease` itself, which the limiter (and a fallback store's release) always pass: a store that releases in
    * this isolate (memory) calls it, so that a bundle holds it only with concurrency rules. Other stores ignore it.
@@ -106,10 +115,12 @@ export interface Store {
   /** The algorithms this store can apply. */
   readonly algorithms: readonly Algorithm[];
   /**
-   * The rule features (`shadow()`, `blockFor()`) this store applies. Absent: none, and the limiter refuses rules
-   * that carry one. A store that runs `applyRules` with the request's evaluators (or `evaluatorsOf`) gets both.
+   * The rule features (`shadow()`, `blockFor()`) this store applies, and `"setLimits"` when it keeps stored quotas
+   * (`StoreRequest.quotas`). Absent: none; the limiter refuses rules that carry a feature the store lacks, and
+   * `setLimits` on it. A store that runs `applyRules` with the request's evaluators (or `evaluatorsOf`) and the
+   * request's `quotas` gets all three.
    */
-  readonly features?: readonly RuleFeature[] | undefined;
+  readonly features?: readonly StoreFeature[] | undefined;
   apply(request: StoreRequest): Promise<StoreResponse>;
   /** Set by the outermost layer (prefetching) when it can answer some requests with no store call. */
   readonly near?: NearFace;

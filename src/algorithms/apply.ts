@@ -29,6 +29,8 @@ export interface KeyState {
 export interface Applied {
   readonly outcomes: readonly RuleOutcome[];
   readonly write: KeyState | undefined;
+  /** With stored quotas (`request.quotas`): the rules decided with, the quotas in force applied. */
+  readonly rules?: readonly Rule[];
 }
 
 /**
@@ -54,6 +56,8 @@ export interface ApplyRequest {
   readonly now: number;
   /** `false`: only look (peek), never write. */
   readonly consume: boolean;
+  /** With `tenantLimits()`: the quotas stored with the key apply (`setLimits`; src/quotas.ts has the code). */
+  readonly quotas?: StoredQuotas | undefined;
 }
 
 /** What `applyRelease` needs: a `ReleaseRequest` without its key and signal. */
@@ -64,6 +68,8 @@ export interface ApplyReleaseRequest {
   readonly leases: readonly Lease[];
   /** Epoch ms. */
   readonly now: number;
+  /** As in `ApplyRequest`: the key's live stored quotas keep it alive. */
+  readonly quotas?: StoredQuotas | undefined;
 }
 
 /**
@@ -76,6 +82,7 @@ export interface ApplyReleaseRequest {
  * passes its `StoreRequest` as it is, whose evaluators hold only the algorithms its rules use.
  */
 export function applyRules(request: ApplyRequest, stored: KeyState | undefined): Applied {
+  if (request.quotas) return request.quotas.apply(request, stored);
   const { rules, now } = request;
   const evaluations: Evaluation[] = new Array(rules.length);
   const unconsumed = evaluateRules(request, stored, evaluations);
@@ -143,7 +150,7 @@ export function applyRelease(request: ApplyReleaseRequest, stored: KeyState | un
   let changed = false;
   // The key's state outlives every lease released here, so its lease ids do not restart from 1 while a
   // handle for one of them (a late duplicate release) could still match a new lease.
-  let expiresAt = now;
+  let expiresAt = request.quotas?.last(next, now) ?? now;
   for (const lease of leases) {
     const state = releaseLease(next[lease.rule], lease.id, lease.expiresAt);
     if (state) {
@@ -158,4 +165,41 @@ export function applyRelease(request: ApplyReleaseRequest, stored: KeyState | un
     if (state) expiresAt = Math.max(expiresAt, evaluators[i]!(rule, state, 0, now).expiresAt);
   });
   return { rules: next, expiresAt };
+}
+
+// Quotas stored with a key by `limiter.setLimits`: the code that applies them is src/quotas.ts.
+
+/** What a store needs to know of stored quotas for one request: plain data, so it crosses an RPC. */
+export interface QuotaPlan {
+  /**
+   * Per rule, in the order of the request's rules: the fields a stored quota of that rule's name sets (`limit`, a
+   * bucket's `capacity`, and a gcra `burst` left at its default); none where this call's own `limits` name the rule
+   * (a per-call quota wins over a stored one).
+   */
+  readonly fields: readonly (readonly string[])[];
+  /**
+   * `setLimits`: the quotas to store by rule name, replacing every stored one (`null`: clears them), for `ttlMs` from
+   * the store's `now`. Such a request decides nothing: its outcomes are placeholders.
+   */
+  readonly set?: { readonly limits: Readonly<Record<string, number>> | null; readonly ttlMs: number } | undefined;
+}
+
+/** A `QuotaPlan` with the code that applies it, as `StoreRequest.quotas` carries it to a store. */
+export interface StoredQuotas extends QuotaPlan {
+  /** `applyRules` under the quotas stored in `stored`; `rules`: the rules decided with. */
+  apply(request: ApplyRequest, stored: KeyState | undefined): Applied & { readonly rules: readonly Rule[] };
+  /** The same for a store that writes the state itself (the memory store): sets the state to write at `key`. */
+  local<S>(
+    request: ApplyRequest,
+    stored: KeyState | undefined,
+    states: { set(key: string, state: S): void },
+    key: string,
+  ): { readonly outcomes: readonly RuleOutcome[]; readonly now: number };
+  /**
+   * Tells the limiter which rules a store elsewhere decided with (the Durable Object sends them back); the stores in
+   * this isolate call it themselves.
+   */
+  heard(rules: readonly Rule[]): void;
+  /** The latest `untilMs` of the live quotas among `states`, or `now`: the least expiry a release may give the key. */
+  last(states: KeyState["rules"], now: number): number;
 }

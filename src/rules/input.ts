@@ -1,6 +1,6 @@
 import type { Evaluation, RuleState } from "../algorithms/evaluation.ts";
 import type { LeaseCodec } from "../leases.ts";
-import type { Algorithm, Rule, RuleFeature } from "./types.ts";
+import type { Algorithm, Rule, RuleFeature, StoreFeature } from "./types.ts";
 
 /** What a rule constructor returns: the options as given, checked by `createRateLimiter`. */
 export interface RuleInput {
@@ -58,5 +58,5 @@ export interface RuleKind<R extends Rule = Rule> {
 /** What a rule's check reads of the limiter's store: its name and the features it declares (`Store.features`). */
 export interface RuleStore {
   readonly name: string;
-  readonly features?: readonly RuleFeature[] | undefined;
+  readonly features?: readonly StoreFeature[] | undefined;
 }

@@ -21,6 +21,12 @@ export interface RuleFeatures {
 /** A feature a store declares in `Store.features`: it applies rules that carry it (`RuleFeatures`). */
 export type RuleFeature = "shadow" | "blockFor";
 
+/**
+ * What a store may declare in `Store.features`: the rule features it applies, and `"setLimits"` when it keeps the
+ * quotas `limiter.setLimits` stores with a key (and applies them when a request carries `quotas`).
+ */
+export type StoreFeature = RuleFeature | "setLimits";
+
 export interface FixedWindowRule extends RuleFeatures {
   readonly algorithm: "fixedWindow";
   readonly name: string;

@@ -16,7 +16,9 @@ import type { Rule } from "../rules/types.ts";
  * - `n:<windowStart>:<rule>` (N): that rule's count in the window starting then; a fixed window keeps the current
  *   window's, a sliding window the current and the previous one's. The window start is in the NAME, so a new
  *   window's counter starts from nothing (`if_not_exists`) in the same write that counts into it;
- * - `s:<rule>` (L of N): any other rule's state list (token bucket `[tokens, refilledAt]`, GCRA, leases).
+ * - `s:<rule>` (L of N): any other rule's state list (token bucket `[tokens, refilledAt]`, GCRA, leases);
+ * - `s:\<rule>` (L of N): a quota stored by `setLimits`, `[quota, untilMs]` (src/quotas.ts); a limiter with
+ *   `tenants` reads and keeps these, and its whole-state writes remove the ones it no longer keeps.
  */
 export const ATTRIBUTES = Object.freeze({
   key: "pk",
@@ -26,6 +28,9 @@ export const ATTRIBUTES = Object.freeze({
 });
 
 const FIXED = new Set<string>(Object.values(ATTRIBUTES));
+/** The mark of a stored quota's entry in a key's state (`QUOTA_MARK` of src/quotas.ts), and of its attribute. */
+const QUOTA_MARK = "\\";
+const QUOTA_PREFIX = `s:${QUOTA_MARK}`;
 
 /** The attribute holding a window rule's current window start. */
 export const windowName = (rule: string): string => `w:${rule}`;
@@ -70,6 +75,9 @@ const n = (value: number): AttributeValue => ({ N: String(value) });
 /** The rule attributes of `state` (the rules in `rules` only), as a whole-state write sets them. */
 export function encodeRules(state: KeyState, rules: readonly Rule[]): RawItem {
   const out: RawItem = {};
+  for (const name in state.rules) {
+    if (name.startsWith(QUOTA_MARK)) out[stateName(name)] = { L: state.rules[name]!.map(n) };
+  }
   for (const rule of rules) {
     const s = state.rules[rule.name];
     if (s === undefined) continue;
@@ -112,6 +120,12 @@ export function decodeItem(raw: RawItem | undefined, rules: readonly Rule[]): It
     };
     states[rule.name] =
       rule.algorithm === "slidingWindow" ? [start, count(start), count(start - rule.windowMs)] : [start, count(start)];
+  }
+  for (const name in raw) {
+    if (!name.startsWith(QUOTA_PREFIX)) continue;
+    const list = raw[name]!.L;
+    if (list === undefined) throw new Error(`attribute "${name}" is not a list`);
+    states[name.slice(2)] = list.map((v, i) => number(v, `${name}[${i}]`));
   }
   return { version, state: { rules: states, expiresAt }, raw };
 }

@@ -204,6 +204,9 @@ export function dynamoDbStore(options: DynamoDbStoreOptions): RemoteStore {
       item = await read(pk, now, rules, signal);
       fresh = true;
     }
+    // Under stored quotas (`tenants`) no item seen is not proof of no quota: its denials are confirmed by a read, and
+    // its writes are whole-state, whose version check proves the quotas decided with are still the stored ones.
+    const quoted = requests.some((call) => (call as StoreRequest).quotas);
     let open = requests.map((_, i) => i);
     for (let attempt = 1; ; attempt++) {
       // A caller that gave up has had its answer from the limiter already: it must not consume.
@@ -224,14 +227,15 @@ export function dynamoDbStore(options: DynamoDbStoreOptions): RemoteStore {
       };
       if (local.state === undefined) {
         // With no item cached, a denial cannot come from the cache; a release that found nothing can.
-        const trusted = fresh || (!local.unsure && (recent || !local.denied || item === undefined));
+        const trusted = fresh || (!local.unsure && (recent || !local.denied || (item === undefined && !quoted)));
         if (trusted) return settle(local.outcomes);
         item = await read(pk, now, rules, signal);
         fresh = true;
         continue;
       }
       const token = newVersion();
-      const plan = local.releases ? undefined : planArithmetic(calls as StoreRequest[], item, local.allowed, token);
+      const plan =
+        local.releases || quoted ? undefined : planArithmetic(calls as StoreRequest[], item, local.allowed, token);
       try {
         if (plan) {
           const after = await writeArithmetic(pk, plan, rules, token, signal);
@@ -290,7 +294,7 @@ export function dynamoDbStore(options: DynamoDbStoreOptions): RemoteStore {
     name: "dynamodb",
     layers: standardLayers,
     algorithms: ALGORITHMS,
-    features: Object.freeze(["shadow", "blockFor"] as const),
+    features: Object.freeze(["shadow", "blockFor", "setLimits"] as const),
     // A settlement (`request.adjust`) joins the key's batch and writes the whole state under the item's version.
     settles: true,
     apply,

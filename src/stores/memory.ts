@@ -29,12 +29,14 @@ export function memoryStore(options: MemoryStoreOptions = {}): LocalStore {
   const local: LocalFace = {
     apply(prefix, key, request) {
       let space = spaces.get(prefix);
-      if (space === undefined) {
+      if (!space) {
         space = newSpace(maxKeys);
         spaces.set(prefix, space);
       }
       const { rules, now } = request;
       const stored = space.get(key, now);
+      // With `tenants`, the request brings the code that applies the quotas stored with the key (src/quotas.ts).
+      if (request.quotas) return request.quotas.local(request, stored, space, key);
       const evaluations: Evaluation[] = new Array(rules.length);
       const unconsumed = evaluateRules(request, stored, evaluations);
       if (unconsumed) return { outcomes: unconsumed, now };
@@ -69,7 +71,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): LocalStore {
   return Object.freeze({
     name: "memory",
     algorithms: ALGORITHMS,
-    features: ["shadow", "blockFor"] as const,
+    features: ["shadow", "blockFor", "setLimits"] as const,
     // A settlement's evaluators adjust and allow (asApply): `apply` settles it as it decides any request.
     settles: true,
     local,

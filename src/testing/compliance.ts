@@ -5,6 +5,7 @@ import { concurrencyChecks } from "./concurrency-checks.ts";
 import { blockChecks, shadowChecks } from "./feature-checks.ts";
 import { keyChecks } from "./key-checks.ts";
 import { settleChecks, settleConcurrencyChecks } from "./settle-checks.ts";
+import { storedLimitsChecks, storedLimitsConcurrencyChecks } from "./stored-limits-checks.ts";
 import { tenantsChecks, tenantsConcurrencyChecks } from "./tenants-checks.ts";
 
 export interface TestStoreOptions {
@@ -44,8 +45,12 @@ export function testStore(options: TestStoreOptions): void {
       ...tenantsChecks,
       ...shadowChecks,
       ...blockChecks,
+      ...storedLimitsChecks,
       ...settleChecks.map((check) => ({ ...check, settle: true })),
-      ...[...concurrencyChecks, ...tenantsConcurrencyChecks].map((check) => ({ ...check, concurrency: true })),
+      ...[...concurrencyChecks, ...tenantsConcurrencyChecks, ...storedLimitsConcurrencyChecks].map((check) => ({
+        ...check,
+        concurrency: true,
+      })),
       ...settleConcurrencyChecks.map((check) => ({ ...check, concurrency: true, settle: true })),
     ];
     all.forEach((check, i) => {

@@ -28,6 +28,7 @@ const STORE_AUTHOR_VALUES = [
   "adjustRules",
   "adjustersOf",
   "asApply",
+  "withCode",
 ];
 const STORE_AUTHOR_TYPES = [
   "Store",
