@@ -1,7 +1,6 @@
 import { ConfigError, StoreError, toStoreError } from "../src/errors.ts";
 import type { RemoteStore } from "../src/layers/layer.ts";
 import { standardLayers } from "../src/layers/standard.ts";
-import type { QuotaPlan } from "../src/quotas.ts";
 import { ALGORITHMS } from "../src/rules/algorithm-list.ts";
 import type { StoreFeature } from "../src/rules/types.ts";
 import { storageKey } from "../src/storage-key.ts";
@@ -105,7 +104,7 @@ export function durableObjectStore(
           cost: request.cost,
           now: config.clock === "caller" ? request.now : undefined,
           consume: request.consume,
-          quotas: planOf(request.quotas),
+          quotas: request.quotas?.plan,
           // A settlement: its adjusters do not cross the RPC boundary; the object has its own.
           ...(request.adjust ? { adjust: { delta: request.adjust.delta, at: request.adjust.at } } : {}),
         }),
@@ -113,15 +112,8 @@ export function durableObjectStore(
       if (!Array.isArray(response?.outcomes) || response.outcomes.length !== request.rules.length) {
         throw new StoreError(NAME, "apply answered an unexpected shape; is the binding a RateLimiterObject?");
       }
-      if (request.quotas) {
-        if (!Array.isArray(response.rules)) {
-          throw new StoreError(
-            NAME,
-            "apply answered without the rules in force; deploy this version's RateLimiterObject",
-          );
-        }
-        request.quotas.heard(response.rules);
-      }
+      // With stored quotas the object (only FullRateLimiterObject takes them) answers the rules it decided with.
+      request.quotas?.heard(response.rules!);
       return response;
     },
     async release(request: ReleaseRequest): Promise<void> {
@@ -132,7 +124,7 @@ export function durableObjectStore(
           rules: request.rules,
           leases: request.leases,
           now: config.clock === "caller" ? request.now : undefined,
-          quotas: planOf(request.quotas),
+          quotas: request.quotas?.plan,
         }),
       );
     },
@@ -145,11 +137,6 @@ export function durableObjectStore(
       await call("ping", signal, () => stubFor("\\ping").ping());
     },
   });
-}
-
-/** The plain data of stored quotas, which crosses the RPC (the object adds the code itself). */
-function planOf(quotas: QuotaPlan | undefined): QuotaPlan | undefined {
-  return quotas && { fields: quotas.fields, set: quotas.set };
 }
 
 /** Settles with `promise`, or rejects with the signal's reason as soon as it aborts. */

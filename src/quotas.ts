@@ -27,6 +27,7 @@ export function withCode(plan: QuotaPlan, heard: (rules: readonly Rule[]) => voi
   const quotas: StoredQuotas = {
     fields: plan.fields,
     set: plan.set,
+    plan: { fields: plan.fields, set: plan.set },
     heard,
     apply(request, stored) {
       const { now, cost } = request;

@@ -42,7 +42,7 @@ export interface StoreRequest {
   /**
    * Sent by a limiter made with `tenants: tenantLimits()`, only to a store whose `features` list `"setLimits"`: the
    * quotas stored with the key apply (`applyRules` does it; a store that decides elsewhere sends the plain
-   * `QuotaPlan`, `fields` and `set`, adds the code there with `withCode`, and hands the rules it decided with back to
+   * `QuotaPlan`, `plan`, adds the code there with `withCode`, and hands the rules it decided with back to
    * `heard`). With `set`, the request stores quotas instead of deciding. `cost` may then exceed a rule's capacity.
    */
   readonly quotas?: StoredQuotas | undefined;

@@ -186,6 +186,8 @@ export interface QuotaPlan {
 
 /** A `QuotaPlan` with the code that applies it, as `StoreRequest.quotas` carries it to a store. */
 export interface StoredQuotas extends QuotaPlan {
+  /** The plan alone, plain data: what a store sends over an RPC (the Durable Object adds the code itself). */
+  readonly plan: QuotaPlan;
   /** `applyRules` under the quotas stored in `stored`; `rules`: the rules decided with. */
   apply(request: ApplyRequest, stored: KeyState | undefined): Applied & { readonly rules: readonly Rule[] };
   /** The same for a store that writes the state itself (the memory store): sets the state to write at `key`. */
