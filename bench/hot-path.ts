@@ -2,33 +2,16 @@
 // against RLF's RateLimiterMemory, alone and quicker than `bench/run.ts --only=prefetch`: `ROUNDS` rounds, the
 // contenders taking turns (interleaved), each round's ratio printed, then the median and the spread.
 // Run: npx node --expose-gc bench/hot-path.ts [rounds=7] [count=200000]
-import { RateLimiterMemory } from "rate-limiter-flexible";
-import { createRateLimiter, fixedWindow } from "../src/index.ts";
-import { memoryStore } from "../src/stores/memory.ts";
-import { upstashStore } from "../src/stores/upstash.ts";
 import { startUpstashBackend } from "../tests/support/upstash-bridge.ts";
-import { withPrefetch } from "./lib/prefetch-option.ts";
 import { interleaved, median } from "./lib/stats.ts";
 import { throughput } from "./scenarios/memory.ts";
+import { hotPathContenders } from "./scenarios/prefetch-hot-path.ts";
 
 const rounds = Number(process.argv[2] ?? 7);
 const count = Number(process.argv[3] ?? 200_000);
-const BIG = 1e9;
 const backend = await startUpstashBackend();
 try {
-  const rule = fixedWindow({ limit: BIG, window: "1h" });
-  const remote = createRateLimiter(
-    withPrefetch({ store: upstashStore({ url: backend.url, token: backend.token }), rules: [rule] }, true),
-  );
-  const rlf = new RateLimiterMemory({ points: BIG, duration: 3600 });
-  const local = createRateLimiter({ store: memoryStore(), rules: [rule] });
-  const contenders = [
-    { decide: (k: string) => remote.limit(k) },
-    { decide: (k: string) => rlf.consume(k) },
-    { decide: (k: string) => local.limit(k) },
-  ];
-  const names = ["hot"];
-  for (const c of contenders) await throughput(c, names, 50_000);
+  const { remote, contenders, names } = await hotPathContenders(backend, 50_000);
   const [pre, peer, mem] = await interleaved(
     rounds,
     contenders.map((c) => () => throughput(c, names, count)),

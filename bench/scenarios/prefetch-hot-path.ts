@@ -24,19 +24,7 @@ const HOT_PATH_COLUMNS = ["edgelimit upstashStore + prefetchQuota()", "RLF RateL
 export async function hotPathTable(backend: UpstashBackend, options: ScenarioOptions): Promise<Table> {
   const tiny = options.mode === "tiny";
   const count = tiny ? 2_000 : 200_000;
-  const rule = fixedWindow({ limit: BIG, window: "1h" });
-  const remote = createRateLimiter(
-    withPrefetch({ store: upstashStore({ url: backend.url, token: backend.token }), rules: [rule] }, true),
-  );
-  const rlf = new RateLimiterMemory({ points: BIG, duration: 3600 });
-  const local = createRateLimiter({ store: memoryStore(), rules: [rule] });
-  const contenders = [
-    { decide: (k: string) => remote.limit(k) },
-    { decide: (k: string) => rlf.consume(k) },
-    { decide: (k: string) => local.limit(k) },
-  ];
-  const names = ["hot"];
-  for (const c of contenders) await throughput(c, names, tiny ? 1_000 : 50_000);
+  const { remote, contenders, names } = await hotPathContenders(backend, tiny ? 1_000 : 50_000);
   const callsBefore = remote.metrics().storeCalls;
   const perRound = await interleaved(
     options.rounds,
@@ -67,6 +55,28 @@ export async function hotPathTable(backend: UpstashBackend, options: ScenarioOpt
       `Fixed window, a limit never reached; sequential \`await limiter.limit("hot")\` (\`consume\` for RLF), ${count.toLocaleString("en")} per round after a warm-up that fills the prefetch pool. edgelimit's Upstash limiter runs over the local bridge on the real clock: the claims that refill its pool are inside the timed loop.`,
     ],
   };
+}
+
+/**
+ * The hot path's three contenders on one key `"hot"`, warmed by `warmUp` decisions each (the prefetch pool then holds
+ * quota): edgelimit over the Upstash bridge with `prefetchQuota()` (`remote`), RLF's RateLimiterMemory, edgelimit's
+ * memory store. bench/hot-path.ts runs them alone.
+ */
+export async function hotPathContenders(backend: UpstashBackend, warmUp: number) {
+  const rule = fixedWindow({ limit: BIG, window: "1h" });
+  const remote = createRateLimiter(
+    withPrefetch({ store: upstashStore({ url: backend.url, token: backend.token }), rules: [rule] }, true),
+  );
+  const rlf = new RateLimiterMemory({ points: BIG, duration: 3600 });
+  const local = createRateLimiter({ store: memoryStore(), rules: [rule] });
+  const contenders = [
+    { decide: (k: string) => remote.limit(k) },
+    { decide: (k: string) => rlf.consume(k) },
+    { decide: (k: string) => local.limit(k) },
+  ];
+  const names = ["hot"];
+  for (const c of contenders) await throughput(c, names, warmUp);
+  return { remote, contenders, names };
 }
 
 /** Issue 14's hot DynamoDB key (bench/scenarios/dynamodb.ts's `hotKey`), prefetch on and off, one round each. */
