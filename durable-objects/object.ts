@@ -87,10 +87,10 @@ const SCHEMA =
  * Bind it with a `new_sqlite_classes` migration (see wrangler.toml).
  */
 export class RateLimiterObject extends DurableObject {
-  private readonly cache = new Map<string, KeyState | undefined>();
-  private schemaReady = false;
+  readonly #cache = new Map<string, KeyState | undefined>();
+  #schemaReady = false;
   /** When the pending alarm fires (epoch ms), `null` when none is set, `undefined` before it was read. */
-  private alarmAt: number | null | undefined;
+  #alarmAt: number | null | undefined;
   readonly stats: ObjectStats = {
     requests: 0,
     allowed: 0,
@@ -106,7 +106,7 @@ export class RateLimiterObject extends DurableObject {
   constructor(ctx: DurableObjectState, env: Cloudflare.Env) {
     super(ctx, env);
     void ctx.blockConcurrencyWhile(async () => {
-      this.alarmAt = await ctx.storage.getAlarm();
+      this.#alarmAt = await ctx.storage.getAlarm();
     });
   }
 
@@ -120,15 +120,15 @@ export class RateLimiterObject extends DurableObject {
     const { key, adjust } = request;
     const asked = this.asked(request, now);
     // From here to the write nothing awaits: the read, the algorithms and the write run as one event.
-    const stored = this.read(key, now);
+    const stored = this.#read(key, now);
     const applied = applyRules(asked, stored);
     const { outcomes, write } = applied;
     if (adjust) this.stats.settled++;
     else if (outcomes.every((o) => o.allowed)) this.stats.allowed++;
     else this.stats.denied++;
     if (write) {
-      if (write.expiresAt > now) this.store(key, write);
-      else this.remove(key);
+      if (write.expiresAt > now) this.#store(key, write);
+      else this.#remove(key);
     }
     // With stored quotas (`FullRateLimiterObject`): the rules decided with, which the store hands to the limiter.
     return { outcomes, now, rules: applied.rules };
@@ -147,12 +147,12 @@ export class RateLimiterObject extends DurableObject {
     const quotas = this.quotasOf(request.quotas);
     const next = applyRelease(
       { rules, evaluators: this.evaluatorsOf(rules), leases, now, quotas },
-      this.read(key, now),
+      this.#read(key, now),
     );
     if (!next) return;
     this.stats.released++;
-    if (next.expiresAt > now) this.store(key, next);
-    else this.remove(key);
+    if (next.expiresAt > now) this.#store(key, next);
+    else this.#remove(key);
   }
 
   /**
@@ -182,7 +182,7 @@ export class RateLimiterObject extends DurableObject {
   /** Forgets a key (RPC). */
   reset(key: string): void {
     this.stats.requests++;
-    this.remove(key);
+    this.#remove(key);
   }
 
   /** Answers at once; proves the namespace is bound and reachable (RPC). */
@@ -198,76 +198,76 @@ export class RateLimiterObject extends DurableObject {
    */
   override async alarm(): Promise<void> {
     this.stats.alarmRuns++;
-    this.alarmAt = null;
+    this.#alarmAt = null;
     const now = Date.now();
-    this.ensureSchema();
-    const expired = this.exec("DELETE FROM edgelimit_state WHERE expires_at <= ?", now);
+    this.#ensureSchema();
+    const expired = this.#exec("DELETE FROM edgelimit_state WHERE expires_at <= ?", now);
     expired.toArray();
-    this.count(expired);
-    this.cache.clear();
-    const latest = this.exec<{ latest: number | null }>("SELECT MAX(expires_at) AS latest FROM edgelimit_state").one();
+    this.#count(expired);
+    this.#cache.clear();
+    const latest = this.#exec<{ latest: number | null }>("SELECT MAX(expires_at) AS latest FROM edgelimit_state").one();
     if (latest.latest === null) {
       await this.ctx.storage.deleteAll();
-      this.schemaReady = false;
+      this.#schemaReady = false;
     } else {
-      this.setAlarm(latest.latest);
+      this.#setAlarm(latest.latest);
     }
   }
 
-  private read(key: string, now: number): KeyState | undefined {
-    let state = this.cache.get(key);
-    if (!this.cache.has(key)) {
-      this.ensureSchema();
-      const cursor = this.exec<Row>("SELECT key, rules, expires_at FROM edgelimit_state WHERE key = ?", key);
+  #read(key: string, now: number): KeyState | undefined {
+    let state = this.#cache.get(key);
+    if (!this.#cache.has(key)) {
+      this.#ensureSchema();
+      const cursor = this.#exec<Row>("SELECT key, rules, expires_at FROM edgelimit_state WHERE key = ?", key);
       const row = cursor.toArray()[0];
-      this.count(cursor);
+      this.#count(cursor);
       state = row ? { rules: JSON.parse(row.rules) as KeyState["rules"], expiresAt: row.expires_at } : undefined;
-      this.cache.set(key, state);
+      this.#cache.set(key, state);
     }
     return state && state.expiresAt > now ? state : undefined;
   }
 
-  private store(key: string, state: KeyState): void {
-    this.ensureSchema();
-    const cursor = this.exec(
+  #store(key: string, state: KeyState): void {
+    this.#ensureSchema();
+    const cursor = this.#exec(
       "INSERT INTO edgelimit_state (key, rules, expires_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET rules = excluded.rules, expires_at = excluded.expires_at",
       key,
       JSON.stringify(state.rules),
       state.expiresAt,
     );
     cursor.toArray();
-    this.count(cursor);
-    this.cache.set(key, state);
+    this.#count(cursor);
+    this.#cache.set(key, state);
     // An earlier alarm is left alone: when it fires it finds this key alive and moves itself forward.
-    if (this.alarmAt === null || this.alarmAt === undefined) this.setAlarm(state.expiresAt);
+    if (this.#alarmAt === null || this.#alarmAt === undefined) this.#setAlarm(state.expiresAt);
   }
 
-  private remove(key: string): void {
-    this.ensureSchema();
-    const cursor = this.exec("DELETE FROM edgelimit_state WHERE key = ?", key);
+  #remove(key: string): void {
+    this.#ensureSchema();
+    const cursor = this.#exec("DELETE FROM edgelimit_state WHERE key = ?", key);
     cursor.toArray();
-    this.count(cursor);
-    this.cache.set(key, undefined);
+    this.#count(cursor);
+    this.#cache.set(key, undefined);
   }
 
-  private setAlarm(at: number): void {
-    this.alarmAt = at;
+  #setAlarm(at: number): void {
+    this.#alarmAt = at;
     this.stats.alarmsSet++;
     // Not awaited: the output gate holds this object's replies until the alarm is stored.
     void this.ctx.storage.setAlarm(at);
   }
 
-  private ensureSchema(): void {
-    if (this.schemaReady) return;
-    this.count(this.exec(SCHEMA));
-    this.schemaReady = true;
+  #ensureSchema(): void {
+    if (this.#schemaReady) return;
+    this.#count(this.#exec(SCHEMA));
+    this.#schemaReady = true;
   }
 
-  private exec<T extends Record<string, SqlStorageValue>>(query: string, ...bindings: unknown[]): SqlStorageCursor<T> {
+  #exec<T extends Record<string, SqlStorageValue>>(query: string, ...bindings: unknown[]): SqlStorageCursor<T> {
     return this.ctx.storage.sql.exec<T>(query, ...bindings);
   }
 
-  private count(cursor: SqlStorageCursor<Record<string, SqlStorageValue>>): void {
+  #count(cursor: SqlStorageCursor<Record<string, SqlStorageValue>>): void {
     this.stats.sqlRowsWritten += cursor.rowsWritten;
     this.stats.sqlRowsRead += cursor.rowsRead;
   }
