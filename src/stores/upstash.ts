@@ -119,12 +119,23 @@ export function upstashStore(options: UpstashStoreOptions): RemoteStore {
     layers: standardLayers,
     settles: lua !== UPSTASH_SCRIPT,
     algorithms: ALGORITHMS,
-    features: ["shadow", "blockFor"] as const,
+    features: ["shadow", "blockFor", "setLimits"] as const,
     async apply(request: StoreRequest): Promise<StoreResponse> {
-      const { adjust } = request;
+      const { adjust, quotas, rules } = request;
+      const set = quotas?.set;
+      if (set) {
+        // ARGV[3] "3": no rules, a (name, quota, ttlMs) triple per stored quota.
+        const given = Object.entries(set.limits ?? {}).flatMap((entry) => [...entry, set.ttlMs]);
+        await run({ ...request, rules: [] }, given.length / 3, "3", given);
+        return { outcomes: quotas.apply(request, undefined).outcomes, now: request.now };
+      }
       // ARGV[3]: "1" consume, "0" peek; a settlement's time for the settle mode (upstash-settle.ts).
       const mode = adjust?.at ?? (request.consume ? "1" : "0");
-      return decode(await run(request, adjust?.delta ?? request.cost, mode), request.rules.length);
+      // With stored quotas, one more value: per rule which numbers a stored quota sets (upstash-script.ts).
+      const extra = quotas ? [quotas.fields.map((f) => f.length * 2).join("")] : [];
+      const response = decode(await run(request, adjust?.delta ?? request.cost, mode, extra), rules.length, quotas);
+      quotas?.told(rules, response.quotas);
+      return response;
     },
     async release(request: ReleaseRequest): Promise<void> {
       const { leases } = request;
@@ -278,14 +289,15 @@ const unexpected = (result: unknown) =>
 
 /**
  * The script's reply: `[now, allowed, remaining, resetAt, retryAfterMs (-1 = never), leaseId (0 = none), …]`,
- * all integers.
+ * all integers; with stored quotas then each rule's quota in force (0: none), as `quotas`.
  */
-function decode(result: unknown, rules: number): StoreResponse {
-  const ok = Array.isArray(result) && result.length === 1 + 5 * rules && result.every(Number.isInteger);
+function decode(result: unknown, rules: number, quotas: unknown): StoreResponse & { quotas: number[] } {
+  const ok =
+    Array.isArray(result) && result.length === (quotas ? 1 + 6 * rules : 1 + 5 * rules) && result.every(Number.isInteger);
   if (!ok) throw unexpected(result);
   const numbers = result as number[];
   const outcomes: RuleOutcome[] = [];
-  for (let i = 1; i < numbers.length; i += 5) {
+  for (let i = 1; i < 1 + 5 * rules; i += 5) {
     const retryAfterMs = numbers[i + 3]!;
     const leaseId = numbers[i + 4]!;
     const outcome = {
@@ -296,5 +308,5 @@ function decode(result: unknown, rules: number): StoreResponse {
     };
     outcomes.push(leaseId > 0 ? { ...outcome, leaseId } : outcome);
   }
-  return { outcomes, now: numbers[0]! };
+  return { outcomes, now: numbers[0]!, quotas: numbers.slice(1 + 5 * rules) };
 }
