@@ -60,18 +60,17 @@ else now=now+0 end`,
   // ARGV[2…4]: cost (or L), mode, margin (left a string: `+ ARGV[4]` reads it where a PX is written); rule i's
   // five values are ARGV[5i-1…5i+3] (its name ARGV[5i+1]), the leases (release) after them.
   `local cost,mode=ARGV[2]+0,ARGV[3]
-local held=#mode<2 and mode>"1" and cost or 0
+local held=mode=="2" and cost or 0
 local count=(#ARGV-4-3*held)/5`,
   // The stored states by rule name, none when the value is absent, expired or of another format. With counters
   // (KEYS[2…]) the value is not read.
-  `local st,fast,old={},#KEYS>1,now
+  `local st,fast={},#KEYS>1
 local raw=not fast and redis.call("GET",key)
 if raw then
 local ls={}
 for line in string.gmatch(raw,"[^\\n]+") do ls[#ls+1]=line end
 local ea=tonumber(ls[2])
 if ls[1]=="1" and ea and ea>now then
-old=ea
 for i=3,#ls-1,2 do
 local s={}
 for n in string.gmatch(ls[i+1],"%S+") do s[#s+1]=n+0 end
@@ -79,19 +78,6 @@ st[ls[i]]=s
 end
 end
 end`,
-  // Stored quotas (`setLimits`, src/quotas.ts): with them the decision's ARGV ends in one more value, a digit per
-  // rule (so `count` is not whole): 2 a live `\\<name>` entry's quota replaces p1, 4 p1 and p3 (a gcra's default
-  // burst), 0 neither. `qa` (the quota each rule found, 0 for none) ends the reply; a cost above a capacity in force
-  // is decided as 0, as the limiter asks one above its rules' own.
-  `local qs,qa,cap=fmod(count,1)>0 and ARGV[#ARGV],{},cost
-for i=1,qs and count or 0 do
-local q=st["\\\\"..ARGV[5*i+1]]
-q=q and q[2]>now and q[1] or 0
-for j=2,q>0 and qs:byte(i)-48 or 0,2 do ARGV[5*i+j]=q end
-qa[i]=q
-cap=min(cap,ARGV[5*i+(fmod(ARGV[5*i],8)==4 and 4 or 2)]+0)
-end
-if cap<cost and #mode<2 then cost=0 end`,
   // Counters: rule i's is KEYS[i + 1]. Consuming adds the cost to it first (taken back below for a denial);
   // peeking reads it. The arguments
   // are strings (ARGV[2] is the cost), as Redis would printf a Lua number.
@@ -128,7 +114,7 @@ end`,
   // Then the counters: a window's first write is one SET of its 16 bytes (% and / by 256 are exact on whole
   // numbers ≥ 0 below 2^53); a denial takes its cost back. Only a write of the stored value goes on past this part.
   `local res,out,write={},count>0 and {now,0,0,0,0,0} or {now},mode=="1" and cost>0
-if mode<"2" then
+if mode~="2" then
 for i=1,count do
 res[i]=run(i,cost)
 write=write and (res[i][1] or floor(ARGV[5*i]/8)==1)
@@ -152,7 +138,6 @@ elseif add>0 and not write then
 if seen==0 then redis.call("DEL",k) else redis.call("BITFIELD",k,"INCRBY","i64",64,-add) end
 end
 end
-push(out,unpack(qa))
 if fast or not (write or block) then return out end
 end`,
   // The stored value: ps = {"1", expiresAt, name, state, …}, written with PX = max(1, exp - now) + ARGV[4]. Short
@@ -167,12 +152,7 @@ local exp,ps=now,{"1",""}`,
   // Release (applyRelease): drop each lease matching id AND expiry; nothing matched → no write. Else expiresAt is
   // recomputed by a cost-0 run of every rule with a state, but not before the released leases' own expiry (so
   // lease ids never restart while a handle could still match), and every stored state is written back.
-  `if mode>"1" then
-if mode=="3" then
-exp=old
-for n in pairs(st) do if n:byte()==92 then st[n]=nil end end
-for j=5,#ARGV,3 do st["\\\\"..ARGV[j]]={ARGV[j+1]+0,now+ARGV[j+2]} end
-else
+  `if mode=="2" then
 local hit,last=false,now
 for j=0,held-1 do
 local b=4+count*5+j*3
@@ -190,15 +170,13 @@ exp,out=last,1
 for i=1,count do
 if st[ARGV[5*i+1]] then exp=max(exp,run(i,0)[6]) end
 end
-end
-for n,s in pairs(st) do if n:byte()~=92 then push(ps,n,line(s)) end end
+for n,s in pairs(st) do push(ps,n,line(s)) end
 else
 for i=1,count do
 exp=max(exp,res[i][6])
 push(ps,ARGV[5*i+1],line(res[i][5]))
 end
 end
-for n,s in pairs(st) do if n:byte()==92 and s[2]>now then exp=max(exp,s[2]) push(ps,n,line(s)) end end
 ps[2]=int(exp)
 redis.call("SET",key,table.concat(ps,"\\n"),"PX",max(1,exp-now)+ARGV[4])
 return out
@@ -209,7 +187,7 @@ return out
 export const UPSTASH_SCRIPT = UPSTASH_SCRIPT_PARTS.join("\n");
 
 /** SHA-1 of `UPSTASH_SCRIPT`, so a request is one `EVALSHA` (with `EVAL` only when Redis lost the script). */
-export const UPSTASH_SCRIPT_SHA1 = "7f7358cad12b347d363ef328ba0948e246b736e2";
+export const UPSTASH_SCRIPT_SHA1 = "cb7014634a00bb13750e3cf814c1ca71c764d77f";
 
 /** Algorithm codes the script knows (ARGV per rule). */
 export const SCRIPT_ALGORITHMS = { fixedWindow: 1, slidingWindow: 2, tokenBucket: 3, gcra: 4, concurrency: 5 } as const;

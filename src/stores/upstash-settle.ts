@@ -51,5 +51,5 @@ export interface UpstashSettle {
  */
 export const upstashSettle: UpstashSettle = Object.freeze({
   script: parts.join("\n"),
-  sha1: "d2a72349645e9ead63db9c43360e2f55722ad016",
+  sha1: "61b03bbba374b012fb853fc1e15718496640d65c",
 });

@@ -7,8 +7,10 @@ import type { Rule } from "../rules/types.ts";
 import { storageKey } from "../storage-key.ts";
 import type { ReleaseRequest, ResetScope, StoreRequest, StoreResponse } from "../store.ts";
 import { UPSTASH_SCRIPT, UPSTASH_SCRIPT_SHA1 } from "./upstash-script.ts";
+import type { UpstashQuotas } from "./upstash-quotas.ts";
 import type { UpstashSettle } from "./upstash-settle.ts";
 
+export { type UpstashQuotas, upstashQuotas } from "./upstash-quotas.ts";
 export { type UpstashSettle, upstashSettle } from "./upstash-settle.ts";
 
 /** The part of an `@upstash/redis` client this store uses; no dependency on the package itself. */
@@ -25,6 +27,11 @@ interface CommonOptions {
    * store (docs/settle.md). Without it the store cannot settle, and a Worker ships none of the settle script.
    */
   settle?: UpstashSettle;
+  /**
+   * `upstashQuotas` (from `edgelimit/upstash`): lets the store keep quotas stored with a key (`limiter.setLimits` with
+   * `tenants: tenantLimits()`, docs/tenants.md). Without it `setLimits` is refused, and a Worker ships none of its Lua.
+   */
+  quotas?: UpstashQuotas;
   /**
    * Whose clock decides: `"caller"` (default) uses the limiter's `now`; `"redis"` uses Redis `TIME`, so edge
    * locations with skewed clocks share one time (costs one more billed command per decision).
@@ -74,8 +81,10 @@ export function upstashStore(options: UpstashStoreOptions): RemoteStore {
   const rest = client ? undefined : restClient(options as UpstashRestOptions, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   const redis = (client ?? rest) as Commands;
-  // With `settle: upstashSettle`, the script that also settles (it decides as the plain one does).
-  const { script: lua = UPSTASH_SCRIPT, sha1 = UPSTASH_SCRIPT_SHA1 } = options?.settle ?? {};
+  // With `settle: upstashSettle`, the script that also settles (it decides as the plain one does); with `quotas`, the
+  // script with its quota pieces (upstash-quotas.ts).
+  const { settle, quotas } = options ?? {};
+  const { script: lua = UPSTASH_SCRIPT, sha1 = UPSTASH_SCRIPT_SHA1 } = quotas?.script(settle) ?? settle ?? {};
 
   async function script(keys: string[], args: string[], signal: AbortSignal | undefined): Promise<unknown> {
     try {
@@ -117,25 +126,15 @@ export function upstashStore(options: UpstashStoreOptions): RemoteStore {
   return Object.freeze({
     name: NAME,
     layers: standardLayers,
-    settles: lua !== UPSTASH_SCRIPT,
+    settles: !!settle,
     algorithms: ALGORITHMS,
-    features: ["shadow", "blockFor", "setLimits"] as const,
+    features: quotas?.features ?? (["shadow", "blockFor"] as const),
     async apply(request: StoreRequest): Promise<StoreResponse> {
-      const { adjust, quotas, rules } = request;
-      const set = quotas?.set;
-      if (set) {
-        // ARGV[3] "3": no rules, a (name, quota, ttlMs) triple per stored quota.
-        const given = Object.entries(set.limits ?? {}).flatMap((entry) => [...entry, set.ttlMs]);
-        await run({ ...request, rules: [] }, given.length / 3, "3", given);
-        return { outcomes: quotas.apply(request, undefined).outcomes, now: request.now };
-      }
+      const { adjust } = request;
+      if (request.quotas) return quotas!.apply(request, { run, decode });
       // ARGV[3]: "1" consume, "0" peek; a settlement's time for the settle mode (upstash-settle.ts).
       const mode = adjust?.at ?? (request.consume ? "1" : "0");
-      // With stored quotas, one more value: per rule which numbers a stored quota sets (upstash-script.ts).
-      const extra = quotas ? [quotas.fields.map((f) => f.length * 2).join("")] : [];
-      const response = decode(await run(request, adjust?.delta ?? request.cost, mode, extra), rules.length, quotas);
-      quotas?.told(rules, response.quotas);
-      return response;
+      return decode(await run(request, adjust?.delta ?? request.cost, mode), request.rules.length);
     },
     async release(request: ReleaseRequest): Promise<void> {
       const { leases } = request;
@@ -289,15 +288,14 @@ const unexpected = (result: unknown) =>
 
 /**
  * The script's reply: `[now, allowed, remaining, resetAt, retryAfterMs (-1 = never), leaseId (0 = none), …]`,
- * all integers; with stored quotas then each rule's quota in force (0: none), as `quotas`.
+ * all integers.
  */
-function decode(result: unknown, rules: number, quotas: unknown): StoreResponse & { quotas: number[] } {
-  const ok =
-    Array.isArray(result) && result.length === (quotas ? 1 + 6 * rules : 1 + 5 * rules) && result.every(Number.isInteger);
+function decode(result: unknown, rules: number): StoreResponse {
+  const ok = Array.isArray(result) && result.length === 1 + 5 * rules && result.every(Number.isInteger);
   if (!ok) throw unexpected(result);
   const numbers = result as number[];
   const outcomes: RuleOutcome[] = [];
-  for (let i = 1; i < 1 + 5 * rules; i += 5) {
+  for (let i = 1; i < numbers.length; i += 5) {
     const retryAfterMs = numbers[i + 3]!;
     const leaseId = numbers[i + 4]!;
     const outcome = {
@@ -308,5 +306,5 @@ function decode(result: unknown, rules: number, quotas: unknown): StoreResponse 
     };
     outcomes.push(leaseId > 0 ? { ...outcome, leaseId } : outcome);
   }
-  return { outcomes, now: numbers[0]!, quotas: numbers.slice(1 + 5 * rules) };
+  return { outcomes, now: numbers[0]! };
 }
