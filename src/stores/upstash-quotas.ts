@@ -19,7 +19,7 @@ import type { UpstashSettle } from "./upstash-settle.ts";
  *
  * Before `if fast or not`: the decision's reply ends in `qa`.
  *
- * Before `ps[2]=int(`: every write keeps the live quota entries (a release wrote them back already) and its PX covers
+ * Before `ps[2]=line(`: every write keeps the live quota entries (a release wrote them back already) and its PX covers
  * their `untilMs`.
  */
 const PARTS: readonly (readonly [string, string])[] = [
@@ -50,7 +50,7 @@ if cap<cost and #mode<2 then cost=0 end`,
   ],
   ["if fast or not", "push(out,unpack(qa))"],
   [
-    "ps[2]=int(",
+    "ps[2]=line(",
     `for n,s in pairs(st) do
 if n:byte()==92 and s[2]>now then
 exp=max(exp,s[2])
@@ -65,11 +65,13 @@ export function withQuotas(script: string): string {
   return PARTS.reduce((text, [line, part]) => text.replace(`\n${line}`, `\n${part}\n${line}`), script);
 }
 
-/** What the store lends `upstashQuotas` for one decision: its EVALSHA (as `run` in upstash.ts) and its reply reader. */
-export interface UpstashRunner {
-  run(request: StoreRequest, first: number, mode: string | number, extra: (string | number)[]): Promise<unknown>;
-  decode(result: unknown, rules: number): StoreResponse;
-}
+/** The store's EVALSHA for a request (`run` in upstash.ts: ARGV[2], ARGV[3] and the values after the rules). */
+export type UpstashRun = (
+  request: StoreRequest,
+  first: number,
+  mode: string | number,
+  extra: (string | number)[],
+) => Promise<unknown>;
 
 /** What `upstashStore({ quotas })` takes: the script with the quota pieces, and how a request with quotas is sent. */
 export interface UpstashQuotas {
@@ -77,13 +79,17 @@ export interface UpstashQuotas {
   script(settle: UpstashSettle | undefined): UpstashSettle;
   readonly features: readonly StoreFeature[];
   /** A request with `quotas` (`setLimits`, or a decision under the stored quotas), in one EVALSHA. */
-  apply(request: StoreRequest, runner: UpstashRunner): Promise<StoreResponse>;
+  apply(
+    request: StoreRequest,
+    run: UpstashRun,
+    decode: (result: unknown, rules: number) => StoreResponse,
+  ): Promise<StoreResponse>;
 }
 
 /** SHA-1 of `withQuotas(script)` by the SHA-1 of `script` (the plain script, upstashSettle's); a test recomputes them. */
 const SHA1: Readonly<Record<string, string>> = {
-  [UPSTASH_SCRIPT_SHA1]: "1973eaaaf31dce2fdbbcfefd1fd6ce3b1169955f",
-  "61b03bbba374b012fb853fc1e15718496640d65c": "ba45d674be6ff534f2783d595278e3334958fad8",
+  [UPSTASH_SCRIPT_SHA1]: "043f1bf2b35e3391c1bb7a39be2c9d801384b385",
+  "4743d1978f04008aee151cb9f90c2720aa3bde6c": "a4e262a0d1f7016d1dc318ca412861a2838b46b0",
 };
 
 /**
@@ -92,13 +98,13 @@ const SHA1: Readonly<Record<string, string>> = {
  * that a Worker that stores no quotas ships none of this Lua. With `settle: upstashSettle` too, the script does both.
  * A decision under stored quotas never uses the fixed-window counters: EVALSHA, GET and SET when allowed.
  */
-export const upstashQuotas: UpstashQuotas = Object.freeze({
+export const upstashQuotas: UpstashQuotas = Object.freeze<UpstashQuotas>({
   features: Object.freeze(["shadow", "blockFor", "setLimits"] as const),
   script(settle: UpstashSettle | undefined): UpstashSettle {
     const { script, sha1 } = settle ?? { script: UPSTASH_SCRIPT, sha1: UPSTASH_SCRIPT_SHA1 };
     return { script: withQuotas(script), sha1: SHA1[sha1]! };
   },
-  async apply(request: StoreRequest, { run, decode }: UpstashRunner): Promise<StoreResponse> {
+  async apply(request, run, decode) {
     const { adjust, quotas, rules } = request;
     const set = quotas!.set;
     if (set) {

@@ -6,8 +6,8 @@ import { ALGORITHMS } from "../rules/algorithm-list.ts";
 import type { Rule } from "../rules/types.ts";
 import { storageKey } from "../storage-key.ts";
 import type { ReleaseRequest, ResetScope, StoreRequest, StoreResponse } from "../store.ts";
-import { UPSTASH_SCRIPT, UPSTASH_SCRIPT_SHA1 } from "./upstash-script.ts";
 import type { UpstashQuotas } from "./upstash-quotas.ts";
+import { UPSTASH_SCRIPT, UPSTASH_SCRIPT_SHA1 } from "./upstash-script.ts";
 import type { UpstashSettle } from "./upstash-settle.ts";
 
 export { type UpstashQuotas, upstashQuotas } from "./upstash-quotas.ts";
@@ -88,10 +88,10 @@ export function upstashStore(options: UpstashStoreOptions): RemoteStore {
 
   async function script(keys: string[], args: string[], signal: AbortSignal | undefined): Promise<unknown> {
     try {
-      return await redis.evalsha(sha1, keys, args, signal);
+      return await redis.script("evalsha", sha1, keys, args, signal);
     } catch (error) {
       if (!String(error).includes("NOSCRIPT")) throw error;
-      return redis.eval(lua, keys, args, signal);
+      return redis.script("eval", lua, keys, args, signal);
     }
   }
 
@@ -131,7 +131,7 @@ export function upstashStore(options: UpstashStoreOptions): RemoteStore {
     features: quotas?.features ?? (["shadow", "blockFor"] as const),
     async apply(request: StoreRequest): Promise<StoreResponse> {
       const { adjust } = request;
-      if (request.quotas) return quotas!.apply(request, { run, decode });
+      if (request.quotas) return quotas!.apply(request, run, decode);
       // ARGV[3]: "1" consume, "0" peek; a settlement's time for the settle mode (upstash-settle.ts).
       const mode = adjust?.at ?? (request.consume ? "1" : "0");
       return decode(await run(request, adjust?.delta ?? request.cost, mode), request.rules.length);
@@ -156,8 +156,14 @@ export function upstashStore(options: UpstashStoreOptions): RemoteStore {
 }
 
 interface Commands {
-  evalsha(sha1: string, keys: string[], args: string[], signal: AbortSignal | undefined): Promise<unknown>;
-  eval(script: string, keys: string[], args: string[], signal: AbortSignal | undefined): Promise<unknown>;
+  /** `EVALSHA sha1 …` or `EVAL script …` (`text`). */
+  script(
+    command: "evalsha" | "eval",
+    text: string,
+    keys: string[],
+    args: string[],
+    signal: AbortSignal | undefined,
+  ): Promise<unknown>;
   del(keys: string[], signal: AbortSignal | undefined): Promise<unknown>;
   ping(signal: AbortSignal | undefined): Promise<unknown>;
 }
@@ -173,8 +179,7 @@ function checkClient(options: UpstashClientOptions, problems: string[]): Command
   if ("url" in options || "token" in options) problems.push("upstashStore: pass either { redis } or { url, token }");
   // The client takes no per-call signal; the limiter's timeout still answers in time.
   return {
-    evalsha: (sha1, keys, args) => redis.evalsha(sha1, keys, args),
-    eval: (script, keys, args) => redis.eval(script, keys, args),
+    script: (command, text, keys, args) => redis[command](text, keys, args),
     del: (keys) => redis.del(...keys),
     ping: () => redis.ping(),
   };
@@ -196,8 +201,8 @@ function restClient(options: UpstashRestOptions, problems: string[]): Commands |
   const command = (body: (string | number)[], signal: AbortSignal | undefined) =>
     restCommand(send, endpoint, token, body, signal);
   return {
-    evalsha: (sha1, keys, args, signal) => command(["EVALSHA", sha1, keys.length, ...keys, ...args], signal),
-    eval: (script, keys, args, signal) => command(["EVAL", script, keys.length, ...keys, ...args], signal),
+    script: (name, text, keys, args, signal) =>
+      command([name.toUpperCase(), text, keys.length, ...keys, ...args], signal),
     del: (keys, signal) => command(["DEL", ...keys], signal),
     ping: (signal) => command(["PING"], signal),
   };
