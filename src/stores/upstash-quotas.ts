@@ -10,7 +10,8 @@ import type { UpstashSettle } from "./upstash-settle.ts";
  *
  * Before `local add=`, once the stored states `st` are read. With stored quotas a decision's ARGV ends in one more
  * value, one digit per rule (so `count`, the rules' number, is not whole): 2 a live quota entry of the rule's name
- * replaces p1 (in ARGV itself, so that the algorithms, a settlement and the counters see it), 4 replaces p1 and p3
+ * replaces p1 (in ARGV itself, so that the algorithms and a settlement see it; the store never sends such a decision to the
+ * counters), 4 replaces p1 and p3
  * (a gcra's burst left at its default), 0 neither (this call's own `limits` name the rule). `qa` collects each
  * rule's live quota (0 for none); a cost above a capacity in force is decided as 0, as the limiter asks one above
  * its rules' own. ARGV[3] "3" stores quotas instead (`setLimits`): no rules, then one (rule name, quota, ttlMs)

@@ -35,6 +35,8 @@ import { LUA_ALGORITHMS } from "./upstash-lua.ts";
  *          algorithm + 8 for a shadow rule (consumes only where it allows, never denies the call);
  *          algorithm + 16 × blockMs for a blockFor rule (never with counters: KEYS[2…] come with plain rules only)
  *          then, releasing, three per lease: rule name, lease id, lease expiresAt
+ *          with `upstashQuotas` (upstash-quotas.ts): a decision under stored quotas adds one value, a digit per rule;
+ *          ARGV[3] "3" stores quotas (setLimits), with no rules and a (rule name, quota, ttlMs) triple per quota
  * Returns  decide: {now, then per rule: allowed (1|0), remaining, resetAt, retryAfterMs (-1 = never), leaseId (0 = none)}
  *          release: 1 when a lease was given back (and the key written), 0 when none matched (nothing written)
  *          settle: as decide (every rule allowed), which the store ignores

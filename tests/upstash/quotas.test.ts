@@ -128,7 +128,8 @@ describe("upstashStore({ quotas: upstashQuotas }) on redis-server", () => {
       "q-time",
     );
     const [time] = await admin.send([["TIME"]]);
-    const [seconds, micros] = (time?.value as { value: unknown }[]).map((part) => Number(part.value));
+    const parts = time?.type === "array" ? (time.value ?? []) : [];
+    const [seconds, micros] = parts.map((part) => Number(String(part.value)));
     const before = seconds! * 1000 + Math.floor(micros! / 1000);
     await limiter.setLimits("k", { r: 3 }, { ttl: "10s" });
     const until = Number((await raw("q-time", "k")).value!.split("\n")[3]!.split(" ")[1]);
