@@ -61,7 +61,7 @@ export interface TenantRateLimiter extends RateLimiter {
    * clears them. Every isolate applies them on its next decision on the key, with no extra store request; a call's
    * own `limits` win for the rules they name; `reset(key)` clears them. They last `ttl` (default 30 days, at most 10
    * years) from the store's clock, however idle the key. Rejects with a `ConfigError` for a bad key, rule name, quota
-   * or `ttl`, or a store whose `features` lack `"setLimits"` (Upstash), and with a `StoreError` when the store fails
+   * or `ttl`, or a store whose `features` lack `"setLimits"` (Upstash without `quotas: upstashQuotas`), and with a `StoreError` when the store fails
    * (the failure policy does not answer for it).
    */
   setLimits(key: string, limits: Readonly<Record<string, number>> | null, options?: SetLimitsOptions): Promise<void>;

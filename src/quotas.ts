@@ -29,6 +29,13 @@ export function withCode(plan: QuotaPlan, heard: (rules: readonly Rule[]) => voi
     set: plan.set,
     plan: { fields: plan.fields, set: plan.set },
     heard,
+    told(rules, values) {
+      const states: Record<string, RuleState> = {};
+      rules.forEach((rule, i) => {
+        if (values[i]) states[QUOTA_MARK + rule.name] = [values[i]!, Infinity];
+      });
+      heard(inForce(rules, plan.fields, states, 0));
+    },
     apply(request, stored) {
       const { now, cost } = request;
       const states = stored && stored.expiresAt > now ? stored.rules : undefined;

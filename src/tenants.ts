@@ -170,7 +170,8 @@ export function tenantLimits(): TenantLimits {
       if (!keeps) {
         problems.push(
           `setLimits: the ${store.name} store does not keep quotas (its features do not list "setLimits"); ` +
-            "use the memory, Durable Object or DynamoDB store, or pass limits with each call",
+            "use the memory, Durable Object (full) or DynamoDB store, Upstash with quotas: upstashQuotas, " +
+            "or pass limits with each call",
         );
       }
       if (limits !== null) {

@@ -202,6 +202,8 @@ export interface StoredQuotas extends QuotaPlan {
    * this isolate call it themselves.
    */
   heard(rules: readonly Rule[]): void;
+  /** `heard` for a store that learns each rule's live stored quota (`quotas[i]`, 0 for none) instead (Upstash). */
+  told(rules: readonly Rule[], quotas: readonly number[]): void;
   /** The latest `untilMs` of the live quotas among `states`, or `now`: the least expiry a release may give the key. */
   last(states: KeyState["rules"], now: number): number;
 }

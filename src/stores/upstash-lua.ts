@@ -9,7 +9,8 @@
  * Lua's `c and a or b`, exact here because `a` is always a number (every number is true in Lua).
  * The Lua carries no comments, no indentation and no spaces around `=`, `,` and operators other than `-`: its text
  * ships in every Worker bundle (`ok` is JS `allowed`, and other locals are shortened: `cap`, `rt` refilledAt, `iv`
- * interval, `prev`, `cur`, `carry`, `tol`, `fr`). Part of `UPSTASH_SCRIPT` (pinned SHA-1).
+ * interval, `prev`, `cur`, `carry`, `tol`, `fr`; gcra's `w` period, `z` burst, `nm`/`nf` next TAT ms/fraction,
+ * `em`/`ef` the TAT kept). Part of `UPSTASH_SCRIPT` (pinned SHA-1).
  */
 export const LUA_ALGORITHMS = [
   `local floor,ceil,max,min,fmod=math.floor,math.ceil,math.max,math.min,math.fmod
@@ -63,18 +64,17 @@ local retry=ok and 0 or cost>cap and -1 or rt+ceil((cost-tokens)/rate)*iv-now
 return ok,max(0,left),reset,retry,{left,rt},reset`,
   // 4 gcra (gcra.ts): limit, periodMs, burst; state {tatMs, tatFraction}.
   `elseif a==4 then
-local period,burst=w,z
 local tat,frac=now,0
 if s and s[1]>=now then tat,frac=s[1],s[2] end
-local fr=frac+cost*period
-local nextMs,nextFrac=tat+floor(fr/limit),fmod(fr,limit)
-local tol=burst*period
-local ok=(nextMs-now)*limit+nextFrac<=tol
-local endMs,endFrac=ok and nextMs or tat,ok and nextFrac or frac
-local ahead=(endMs-now)*limit+endFrac
-local reset=endFrac>0 and endMs+1 or endMs
-local retry=ok and 0 or cost>burst and -1 or ceil(((tat-now)*limit+frac+(cost-burst)*period)/limit)
-return ok,max(0,floor((tol-ahead)/period)),reset,retry,{endMs,endFrac},reset`,
+local fr=frac+cost*w
+local nm,nf=tat+floor(fr/limit),fmod(fr,limit)
+local tol=z*w
+local ok=(nm-now)*limit+nf<=tol
+local em,ef=ok and nm or tat,ok and nf or frac
+local ahead=(em-now)*limit+ef
+local reset=ef>0 and em+1 or em
+local retry=ok and 0 or cost>z and -1 or ceil(((tat-now)*limit+frac+(cost-z)*w)/limit)
+return ok,max(0,floor((tol-ahead)/w)),reset,retry,{em,ef},reset`,
   // 5 concurrency (concurrency.ts): limit, leaseMs; state {nextId, id₁, expiresAt₁, weight₁, …}, built in
   // `live` with nextId at [1]. The retry walk sorts {expiresAt, weight} pairs by expiry (ties give the same answer
   // in any order). The 7th value is the lease taken (nil when none).

@@ -35,6 +35,8 @@ import { LUA_ALGORITHMS } from "./upstash-lua.ts";
  *          algorithm + 8 for a shadow rule (consumes only where it allows, never denies the call);
  *          algorithm + 16 × blockMs for a blockFor rule (never with counters: KEYS[2…] come with plain rules only)
  *          then, releasing, three per lease: rule name, lease id, lease expiresAt
+ *          with `upstashQuotas` (upstash-quotas.ts): a decision under stored quotas adds one value, a digit per rule;
+ *          ARGV[3] "3" stores quotas (setLimits), with no rules and a (rule name, quota, ttlMs) triple per quota
  * Returns  decide: {now, then per rule: allowed (1|0), remaining, resetAt, retryAfterMs (-1 = never), leaseId (0 = none)}
  *          release: 1 when a lease was given back (and the key written), 0 when none matched (nothing written)
  *          settle: as decide (every rule allowed), which the store ignores
@@ -68,12 +70,12 @@ local count=(#ARGV-4-3*held)/5`,
 local raw=not fast and redis.call("GET",key)
 if raw then
 local ls={}
-for line in string.gmatch(raw,"[^\\n]+") do ls[#ls+1]=line end
+for l in raw:gmatch("[^\\n]+") do ls[#ls+1]=l end
 local ea=tonumber(ls[2])
 if ls[1]=="1" and ea and ea>now then
 for i=3,#ls-1,2 do
 local s={}
-for n in string.gmatch(ls[i+1],"%S+") do s[#s+1]=n+0 end
+for n in ls[i+1]:gmatch("%S+") do s[#s+1]=n+0 end
 st[ls[i]]=s
 end
 end
@@ -142,10 +144,9 @@ if fast or not (write or block) then return out end
 end`,
   // The stored value: ps = {"1", expiresAt, name, state, …}, written with PX = max(1, exp - now) + ARGV[4]. Short
   // locals: st the stored states by rule name, res each rule's result, sh what it shows, ls the value's lines.
-  `local function int(n) return string.format("%.0f",n) end
-local function line(s)
+  `local function line(s)
 local t={}
-for j,v in ipairs(s) do t[j]=int(v) end
+for j,v in ipairs(s) do t[j]=("%.0f"):format(v) end
 return table.concat(t," ")
 end
 local exp,ps=now,{"1",""}`,
@@ -177,7 +178,7 @@ exp=max(exp,res[i][6])
 push(ps,ARGV[5*i+1],line(res[i][5]))
 end
 end
-ps[2]=int(exp)
+ps[2]=line({exp})
 redis.call("SET",key,table.concat(ps,"\\n"),"PX",max(1,exp-now)+ARGV[4])
 return out
 `,
@@ -187,7 +188,7 @@ return out
 export const UPSTASH_SCRIPT = UPSTASH_SCRIPT_PARTS.join("\n");
 
 /** SHA-1 of `UPSTASH_SCRIPT`, so a request is one `EVALSHA` (with `EVAL` only when Redis lost the script). */
-export const UPSTASH_SCRIPT_SHA1 = "cb7014634a00bb13750e3cf814c1ca71c764d77f";
+export const UPSTASH_SCRIPT_SHA1 = "15aa33ab48d92015d730252e5d3f4cb1bd3620d8";
 
 /** Algorithm codes the script knows (ARGV per rule). */
 export const SCRIPT_ALGORITHMS = { fixedWindow: 1, slidingWindow: 2, tokenBucket: 3, gcra: 4, concurrency: 5 } as const;

@@ -51,5 +51,5 @@ export interface UpstashSettle {
  */
 export const upstashSettle: UpstashSettle = Object.freeze({
   script: parts.join("\n"),
-  sha1: "61b03bbba374b012fb853fc1e15718496640d65c",
+  sha1: "4743d1978f04008aee151cb9f90c2720aa3bde6c",
 });

@@ -6,9 +6,11 @@ import { ALGORITHMS } from "../rules/algorithm-list.ts";
 import type { Rule } from "../rules/types.ts";
 import { storageKey } from "../storage-key.ts";
 import type { ReleaseRequest, ResetScope, StoreRequest, StoreResponse } from "../store.ts";
+import type { UpstashQuotas } from "./upstash-quotas.ts";
 import { UPSTASH_SCRIPT, UPSTASH_SCRIPT_SHA1 } from "./upstash-script.ts";
 import type { UpstashSettle } from "./upstash-settle.ts";
 
+export { type UpstashQuotas, upstashQuotas } from "./upstash-quotas.ts";
 export { type UpstashSettle, upstashSettle } from "./upstash-settle.ts";
 
 /** The part of an `@upstash/redis` client this store uses; no dependency on the package itself. */
@@ -25,6 +27,11 @@ interface CommonOptions {
    * store (docs/settle.md). Without it the store cannot settle, and a Worker ships none of the settle script.
    */
   settle?: UpstashSettle;
+  /**
+   * `upstashQuotas` (from `edgelimit/upstash`): lets the store keep quotas stored with a key (`limiter.setLimits` with
+   * `tenants: tenantLimits()`, docs/tenants.md). Without it `setLimits` is refused, and a Worker ships none of its Lua.
+   */
+  quotas?: UpstashQuotas;
   /**
    * Whose clock decides: `"caller"` (default) uses the limiter's `now`; `"redis"` uses Redis `TIME`, so edge
    * locations with skewed clocks share one time (costs one more billed command per decision).
@@ -74,15 +81,17 @@ export function upstashStore(options: UpstashStoreOptions): RemoteStore {
   const rest = client ? undefined : restClient(options as UpstashRestOptions, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   const redis = (client ?? rest) as Commands;
-  // With `settle: upstashSettle`, the script that also settles (it decides as the plain one does).
-  const { script: lua = UPSTASH_SCRIPT, sha1 = UPSTASH_SCRIPT_SHA1 } = options?.settle ?? {};
+  // With `settle: upstashSettle`, the script that also settles (it decides as the plain one does); with `quotas`, the
+  // script with its quota pieces (upstash-quotas.ts).
+  const { settle, quotas } = options ?? {};
+  const { script: lua = UPSTASH_SCRIPT, sha1 = UPSTASH_SCRIPT_SHA1 } = quotas?.script(settle) ?? settle ?? {};
 
   async function script(keys: string[], args: string[], signal: AbortSignal | undefined): Promise<unknown> {
     try {
-      return await redis.evalsha(sha1, keys, args, signal);
+      return await redis.script("evalsha", sha1, keys, args, signal);
     } catch (error) {
       if (!String(error).includes("NOSCRIPT")) throw error;
-      return redis.eval(lua, keys, args, signal);
+      return redis.script("eval", lua, keys, args, signal);
     }
   }
 
@@ -117,11 +126,12 @@ export function upstashStore(options: UpstashStoreOptions): RemoteStore {
   return Object.freeze({
     name: NAME,
     layers: standardLayers,
-    settles: lua !== UPSTASH_SCRIPT,
+    settles: !!settle,
     algorithms: ALGORITHMS,
-    features: ["shadow", "blockFor"] as const,
+    features: quotas?.features ?? (["shadow", "blockFor"] as const),
     async apply(request: StoreRequest): Promise<StoreResponse> {
       const { adjust } = request;
+      if (request.quotas) return quotas!.apply(request, run, decode);
       // ARGV[3]: "1" consume, "0" peek; a settlement's time for the settle mode (upstash-settle.ts).
       const mode = adjust?.at ?? (request.consume ? "1" : "0");
       return decode(await run(request, adjust?.delta ?? request.cost, mode), request.rules.length);
@@ -146,8 +156,14 @@ export function upstashStore(options: UpstashStoreOptions): RemoteStore {
 }
 
 interface Commands {
-  evalsha(sha1: string, keys: string[], args: string[], signal: AbortSignal | undefined): Promise<unknown>;
-  eval(script: string, keys: string[], args: string[], signal: AbortSignal | undefined): Promise<unknown>;
+  /** `EVALSHA sha1 …` or `EVAL script …` (`text`). */
+  script(
+    command: "evalsha" | "eval",
+    text: string,
+    keys: string[],
+    args: string[],
+    signal: AbortSignal | undefined,
+  ): Promise<unknown>;
   del(keys: string[], signal: AbortSignal | undefined): Promise<unknown>;
   ping(signal: AbortSignal | undefined): Promise<unknown>;
 }
@@ -163,8 +179,7 @@ function checkClient(options: UpstashClientOptions, problems: string[]): Command
   if ("url" in options || "token" in options) problems.push("upstashStore: pass either { redis } or { url, token }");
   // The client takes no per-call signal; the limiter's timeout still answers in time.
   return {
-    evalsha: (sha1, keys, args) => redis.evalsha(sha1, keys, args),
-    eval: (script, keys, args) => redis.eval(script, keys, args),
+    script: (command, text, keys, args) => redis[command](text, keys, args),
     del: (keys) => redis.del(...keys),
     ping: () => redis.ping(),
   };
@@ -186,8 +201,8 @@ function restClient(options: UpstashRestOptions, problems: string[]): Commands |
   const command = (body: (string | number)[], signal: AbortSignal | undefined) =>
     restCommand(send, endpoint, token, body, signal);
   return {
-    evalsha: (sha1, keys, args, signal) => command(["EVALSHA", sha1, keys.length, ...keys, ...args], signal),
-    eval: (script, keys, args, signal) => command(["EVAL", script, keys.length, ...keys, ...args], signal),
+    script: (name, text, keys, args, signal) =>
+      command([name.toUpperCase(), text, keys.length, ...keys, ...args], signal),
     del: (keys, signal) => command(["DEL", ...keys], signal),
     ping: (signal) => command(["PING"], signal),
   };

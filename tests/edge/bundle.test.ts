@@ -66,6 +66,13 @@ describe("bundle budgets (minified, gzipped)", () => {
     });
   }
 
+  it.skipIf(!upstashOnBranch)("an Upstash Worker without upstashQuotas ships none of the quota pieces", async () => {
+    const worker = await bundle(`${FIXTURES}worker-upstash.ts`, { minify: true });
+    expect(worker.files).not.toContain("src/stores/upstash-quotas.ts");
+    expect(worker.code).not.toContain("local qs,qa,cap=");
+    expect(worker.code).toContain("local add=");
+  });
+
   it("a Worker bundles only the algorithms its rules use, and no layer or lease code without need", async () => {
     const worker = await bundle(`${FIXTURES}worker-memory-http.ts`);
     const algorithms = worker.files.filter((file) => file.startsWith("src/algorithms/"));

@@ -98,7 +98,7 @@ describe("setLimits through the layers", () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).problems).toEqual([
       'setLimits: the mine store does not keep quotas (its features do not list "setLimits"); use the memory, ' +
-        "Durable Object or DynamoDB store, or pass limits with each call",
+        "Durable Object (full) or DynamoDB store, Upstash with quotas: upstashQuotas, or pass limits with each call",
     ]);
     // Calls still take their own limits there.
     expect((await limiter.limit("k", { limits: { r: 7 } })).limit).toBe(7);

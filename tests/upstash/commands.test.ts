@@ -7,9 +7,10 @@ import {
   gcra,
   type RuleInput,
   slidingWindow,
+  tenantLimits,
   tokenBucket,
 } from "../../src/index.ts";
-import { type UpstashStoreOptions, upstashStore } from "../../src/stores/upstash.ts";
+import { type UpstashStoreOptions, upstashQuotas, upstashStore } from "../../src/stores/upstash.ts";
 import { RespConnection } from "../support/resp.ts";
 import { startUpstashBackend, type UpstashBackend } from "../support/upstash-bridge.ts";
 
@@ -172,6 +173,38 @@ describe("commands billed per decision (INFO commandstats on the real redis-serv
       expect(await commandsDuring(() => limiter.reset("reset"))).toEqual({ del: 1 });
       expect(await commandsDuring(() => limiter.limit("reset"))).toEqual(FIRST);
     });
+  });
+
+  it("stored quotas (upstashQuotas): fixed windows too take the general path, 3 per allowed decision; setLimits 3", async () => {
+    const limiter = createRateLimiter({
+      store: upstashStore({ url: backend.url, token: backend.token, quotas: upstashQuotas }),
+      rules: [fixedWindow({ limit: 5, window: "1h", name: "r" }), fixedWindow({ limit: 9, window: "1d", name: "d" })],
+      clock: () => T,
+      onStoreError: "throw",
+      prefix: "cmd-quotas",
+      denyCache: false,
+      tenants: tenantLimits(),
+    });
+    await limiter.peek("warm-up");
+    const set = await commandsDuring(() => limiter.setLimits("q", { r: 2 }));
+    const counts = [];
+    for (const call of [
+      () => limiter.limit("q"),
+      () => limiter.limit("q"),
+      async () => expect((await limiter.limit("q")).allowed).toBe(false),
+      () => limiter.peek("q"),
+      () => limiter.limit("q", { limits: { r: 3 } }), // a call's own quota: still the general path
+    ]) {
+      counts.push(await commandsDuring(call));
+    }
+    expect([set, ...counts]).toEqual([ALLOWED, ALLOWED, ALLOWED, DENIED, DENIED, ALLOWED]);
+    expect((await limiter.peek("q")).rules.map((r) => [r.limit, r.remaining])).toEqual([
+      [2, 0],
+      [9, 6],
+    ]);
+    rows.push(
+      `  stored quotas (fixed windows too): ${total(counts[0]!)} / ${total(counts[2]!)}, setLimits ${total(set)}`,
+    );
   });
 
   it('clock: "redis" adds TIME: one more per decision or release', async () => {

@@ -1,6 +1,6 @@
 import { Redis } from "@upstash/redis";
 import { afterAll } from "vitest";
-import { upstashSettle, upstashStore } from "../../src/stores/upstash.ts";
+import { upstashQuotas, upstashSettle, upstashStore } from "../../src/stores/upstash.ts";
 import { testStore } from "../../src/testing/compliance.ts";
 import { startUpstashBackend, type UpstashBackend } from "../support/upstash-bridge.ts";
 
@@ -15,9 +15,9 @@ testStore({
   name: "upstash ({ url, token } over fetch)",
   create: async () => {
     const { url, token } = await backend();
-    // The script with its settle mode, so that the settle checks run; it decides as the plain one, which the suite
-    // below (and every other Upstash test) runs.
-    return upstashStore({ url, token, settle: upstashSettle });
+    // The script with its settle mode and its quota pieces, so that the settle and setLimits checks run (and settle
+    // under a stored quota); it decides as the plain one, which every other Upstash test runs.
+    return upstashStore({ url, token, settle: upstashSettle, quotas: upstashQuotas });
   },
   traceLength: 200,
 });
@@ -26,7 +26,8 @@ testStore({
   name: "upstash ({ redis }: @upstash/redis client)",
   create: async () => {
     const { url, token } = await backend();
-    return upstashStore({ redis: new Redis({ url, token, enableTelemetry: false }) });
+    // The quota pieces without the settle mode (the plain script's own pinned SHA-1).
+    return upstashStore({ redis: new Redis({ url, token, enableTelemetry: false }), quotas: upstashQuotas });
   },
   traceLength: 200,
   settle: false, // made without upstashSettle (the suite above runs the settle checks)
