@@ -44,8 +44,13 @@ export interface DurableObjectStoreOptions {
 const NAME = "durable-object";
 /** What a `RateLimiterObject` applies beyond the plain algorithms: shadow rules (`evaluateRules` handles them). */
 const SHADOW_ONLY = ["shadow"] as const;
-/** What `FullRateLimiterObject` applies: every rule feature, and stored quotas (`setLimits`). */
-const FULL_FEATURES: readonly StoreFeature[] = /* @__PURE__ */ Object.freeze(["shadow", "blockFor", "setLimits"]);
+/** What `FullRateLimiterObject` applies: every rule feature, stored quotas (`setLimits`) and settlements. */
+const FULL_FEATURES: readonly StoreFeature[] = /* @__PURE__ */ Object.freeze([
+  "shadow",
+  "blockFor",
+  "setLimits",
+  "settle",
+]);
 
 /**
  * A store that keeps each key in its own `RateLimiterObject` (`namespace.idFromName(name)`, where the name
@@ -94,7 +99,6 @@ export function durableObjectStore(
     layers: standardLayers,
     algorithms: ALGORITHMS,
     features: config.full ? FULL_FEATURES : SHADOW_ONLY,
-    settles: config.full === true,
     async apply(request: StoreRequest): Promise<StoreResponse> {
       const name = await storageKey(request.key, config.maxNameBytes);
       const response = await call("apply", request.signal, () =>

@@ -30,9 +30,9 @@ export type SettleCosts = (
 export function settleCosts(): SettleCosts {
   return (store, io, { prefix }, clock) => {
     const { local } = store as Partial<LocalStore>;
-    if (!local && !store.settles) {
+    if (!local && !store.features?.includes("settle")) {
       throw new ConfigError([
-        `settle: the ${store.name} store cannot settle costs (it does not declare settles); an Upstash store settles when made with upstashStore({ …, settle: upstashSettle }) (from "edgelimit/upstash"), a Durable Object store with durableObjectStore(namespace, { full: true }) over FullRateLimiterObject; otherwise leave settle out`,
+        `settle: the ${store.name} store cannot settle costs (its features do not list "settle"); an Upstash store settles when made with upstashStore({ …, settle: upstashSettle }) (from "edgelimit/upstash"), a Durable Object store with durableObjectStore(namespace, { full: true }) over FullRateLimiterObject; otherwise leave settle out`,
       ]);
     }
     const named = storagePrefix(prefix);

@@ -35,7 +35,7 @@ export interface StoreRequest {
    * of the key moves as `adjustRules` moves it, in one atomic round trip. Its `evaluators` then adjust and allow, with
    * `cost` 1 and `consume`, so a store that runs `applyRules` with them settles as it decides; a store that mirrors
    * the algorithms elsewhere (Lua, another isolate) applies `adjustRules`' mirror. Only a store that declares
-   * `settles` receives one; its layers pass it on (under a rules array of its own, which the deny cache forgets the
+   * `"settle"` in its features receives one; its layers pass it on (under a rules array of its own, which the deny cache forgets the
    * key for and prefetching passes to the store).
    */
   readonly adjust?: Settlement;
@@ -115,10 +115,11 @@ export interface Store {
   /** The algorithms this store can apply. */
   readonly algorithms: readonly Algorithm[];
   /**
-   * The rule features (`shadow()`, `blockFor()`) this store applies, and `"setLimits"` when it keeps stored quotas
-   * (`StoreRequest.quotas`). Absent: none; the limiter refuses rules that carry a feature the store lacks, and
-   * `setLimits` on it. A store that runs `applyRules` with the request's evaluators (or `evaluatorsOf`) and the
-   * request's `quotas` gets all three.
+   * The rule features (`shadow()`, `blockFor()`) this store applies, `"setLimits"` when it keeps stored quotas
+   * (`StoreRequest.quotas`), and `"settle"` when `apply` settles requests that carry `adjust` (a remote store must, for
+   * a limiter with `settle: settleCosts()`; a local store settles through `local.apply` without knowing it). Absent:
+   * none; the limiter refuses rules that carry a feature the store lacks, `setLimits` and `settle` on it. A store
+   * that runs `applyRules` with the request's evaluators (or `evaluatorsOf`) and the request's `quotas` gets them all.
    */
   readonly features?: readonly StoreFeature[] | undefined;
   apply(request: StoreRequest): Promise<StoreResponse>;
@@ -135,11 +136,6 @@ export interface Store {
    * gone (released, expired, never taken) changes nothing, so a release may be retried safely.
    */
   release?(request: ReleaseRequest): Promise<void>;
-  /**
-   * `true` when `apply` settles requests that carry `adjust`; a remote store must, for a limiter with
-   * `settle: settleCosts()` (a local store settles through `local.apply` without knowing it).
-   */
-  readonly settles?: boolean;
   /** One cheap request that proves the store answers; used by `limiter.health()`. */
   ping(signal: AbortSignal | undefined): Promise<void>;
 }

@@ -25,7 +25,7 @@ export type RuleFeature = "shadow" | "blockFor";
  * What a store may declare in `Store.features`: the rule features it applies, and `"setLimits"` when it keeps the
  * quotas `limiter.setLimits` stores with a key (and applies them when a request carries `quotas`).
  */
-export type StoreFeature = RuleFeature | "setLimits";
+export type StoreFeature = RuleFeature | "setLimits" | "settle";
 
 export interface FixedWindowRule extends RuleFeatures {
   readonly algorithm: "fixedWindow";

@@ -294,9 +294,8 @@ export function dynamoDbStore(options: DynamoDbStoreOptions): RemoteStore {
     name: "dynamodb",
     layers: standardLayers,
     algorithms: ALGORITHMS,
-    features: Object.freeze(["shadow", "blockFor", "setLimits"] as const),
     // A settlement (`request.adjust`) joins the key's batch and writes the whole state under the item's version.
-    settles: true,
+    features: Object.freeze(["shadow", "blockFor", "setLimits", "settle"] as const),
     apply,
     release,
     async reset(key: string, signal: AbortSignal | undefined) {

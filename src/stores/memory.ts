@@ -71,9 +71,8 @@ export function memoryStore(options: MemoryStoreOptions = {}): LocalStore {
   return Object.freeze({
     name: "memory",
     algorithms: ALGORITHMS,
-    features: ["shadow", "blockFor", "setLimits"] as const,
     // A settlement's evaluators adjust and allow (asApply): `apply` settles it as it decides any request.
-    settles: true,
+    features: ["shadow", "blockFor", "setLimits", "settle"] as const,
     local,
     apply: async (request: StoreRequest) => local.apply("", request.key, request),
     reset: async (key: string) => local.reset("", key),

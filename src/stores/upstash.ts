@@ -126,9 +126,9 @@ export function upstashStore(options: UpstashStoreOptions): RemoteStore {
   return Object.freeze({
     name: NAME,
     layers: standardLayers,
-    settles: !!settle,
     algorithms: ALGORITHMS,
-    features: quotas?.features ?? (["shadow", "blockFor"] as const),
+    // `"setLimits"` with `quotas`, `"settle"` with `settle`: each brings the Lua it needs.
+    features: (quotas?.features ?? (["shadow", "blockFor"] as const)).concat(settle ? "settle" : []),
     async apply(request: StoreRequest): Promise<StoreResponse> {
       const { adjust } = request;
       if (request.quotas) return quotas!.apply(request, run, decode);

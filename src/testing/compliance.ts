@@ -22,7 +22,7 @@ export interface TestStoreOptions {
   /** `false` while the store does not support concurrency rules: their checks are skipped with that reason. */
   concurrency?: boolean;
   /**
-   * `false` while the store cannot settle (`decision.settle`; it does not declare `settles`): the settle checks are
+   * `false` while the store cannot settle (`decision.settle`; its `features` do not list `"settle"`): the settle checks are
    * skipped with that reason.
    */
   settle?: boolean;
@@ -59,7 +59,7 @@ export function testStore(options: TestStoreOptions): void {
         ("concurrency" in check && options.concurrency === false
           ? "this store does not support concurrency yet"
           : "settle" in check && options.settle === false
-            ? "this store cannot settle (it does not declare settles)"
+            ? 'this store cannot settle (its features do not list "settle")'
             : undefined);
       if (reason) {
         it.skip(`${check.name} (skipped: ${reason})`, () => {});

@@ -75,7 +75,6 @@ export function faultyStore(inner: Store): FaultyStore {
     algorithms: inner.algorithms,
     features: inner.features,
     layers: standardLayers,
-    settles: inner.settles === true,
     apply: (request) => through("apply", request.signal, () => inner.apply(request)),
     reset: (key, signal, scope) => through("reset", signal, () => inner.reset(key, signal, scope)),
     ping: (signal) => through("ping", signal, () => inner.ping(signal)),

@@ -26,9 +26,9 @@ export function referenceStore(flaw?: Flaw): RemoteStore {
   return {
     name: flaw ? `broken (${flaw})` : "reference",
     layers: standardLayers, // behaves as a remote store: decisions go through the limiter's layers
-    settles: true, // a settlement's evaluators adjust and allow: `applyRules` settles it
     algorithms: ["fixedWindow", "slidingWindow", "tokenBucket", "gcra", "concurrency"],
-    features: ["shadow", "blockFor"], // it runs applyRules with the request's evaluators
+    // It runs applyRules with the request's evaluators: a settlement's adjust and allow, so it settles too.
+    features: ["shadow", "blockFor", "settle"],
     async apply(request) {
       const { key, rules, evaluators, cost, now, consume } = request;
       if (flaw === "settle-ignored" && request.adjust)

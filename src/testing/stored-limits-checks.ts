@@ -191,7 +191,7 @@ export const storedLimitsChecks: readonly Check[] = [
   }),
   stored("a settlement keeps the stored quota, and settles under it", async (c) => {
     // A store that does not settle is checked for that by the settle checks.
-    if (!c.store.settles) return;
+    if (!c.store.features?.includes("settle")) return;
     const limiter = createRateLimiter({
       store: c.store,
       rules: [fixedWindow({ limit: 10, window: "1h", name: "r" })],

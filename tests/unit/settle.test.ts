@@ -31,12 +31,13 @@ describe("settle: the option and its validation", () => {
     expect("settle" in (await limiter.limit("k", { cost: 6 }))).toBe(false);
   });
 
-  it("rejects a settle that is not settleCosts(), and a remote store that does not declare settles", () => {
+  it("rejects a settle that is not settleCosts(), and a remote store whose features do not list settle", () => {
     expect(() => limiterWith({ settle: true as never })).toThrow(/settle: expected a function, got true/);
-    const { settles: _settles, ...unable } = remoteMemory();
+    const remote = remoteMemory();
+    const unable = { ...remote, features: remote.features!.filter((feature) => feature !== "settle") };
     expect(() => limiterWith({ store: unable })).toThrow(ConfigError);
     expect(() => limiterWith({ store: unable })).toThrow(
-      /settle: the memory-remote store cannot settle costs \(it does not declare settles\)/,
+      /settle: the memory-remote store cannot settle costs \(its features do not list "settle"\)/,
     );
   });
 
