@@ -107,7 +107,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       );
 
   // With `settle: settleCosts()`, each decision of `limit` gets its `settle` there (src/settle.ts), and only there.
-  const settle = options.settle?.(store, io, config, clock);
+  const settle = options.settle?.(store, io, config, clock, fullKey);
 
   // With `tenants: tenantLimits()`, a call's `limits` and stored quotas are read there (src/tenants.ts), and only
   // there; its `setLimits` comes with the request builder, as a property that the limiter's methods take in.

@@ -2,13 +2,12 @@ import { adjustersOf, asApply } from "./algorithms/adjust.ts";
 import type { Decision } from "./decision.ts";
 import { describe } from "./describe.ts";
 import { ConfigError, StoreError } from "./errors.ts";
-import { storagePrefix } from "./storage-key.ts";
 import type { LocalStore, Store } from "./store.ts";
 import type { Asked } from "./tenants.ts";
 
 /**
  * Made by `settleCosts()`, taken by `createRateLimiter({ settle })`: called once per limiter with its store, the store
- * under its layers (a remote store's), its configuration and clock (a `ConfigError` when the store cannot settle), it
+ * under its layers (a remote store's), its configuration, clock and key naming (a `ConfigError` when the store cannot settle), it
  * returns what gives each decision of `limit` its `settle`. The limiter carries only
  * this call, so a Worker that never settles bundles none of the code below.
  */
@@ -17,6 +16,7 @@ export type SettleCosts = (
   io: Store | undefined,
   config: { readonly prefix: string },
   clock: () => number,
+  fullKey: (key: string) => string,
 ) => (decision: Decision, key: string, asked: Asked) => Decision;
 
 /**
@@ -28,14 +28,13 @@ export type SettleCosts = (
  * `StoreError`. See docs/settle.md.
  */
 export function settleCosts(): SettleCosts {
-  return (store, io, { prefix }, clock) => {
+  return (store, io, { prefix }, clock, fullKey) => {
     const { local } = store as Partial<LocalStore>;
     if (!local && !store.features?.includes("settle")) {
       throw new ConfigError([
         `settle: the ${store.name} store cannot settle costs (its features do not list "settle"); an Upstash store settles when made with upstashStore({ …, settle: upstashSettle }) (from "edgelimit/upstash"), a Durable Object store with durableObjectStore(namespace, { full: true }) over FullRateLimiterObject; otherwise leave settle out`,
       ]);
     }
-    const named = storagePrefix(prefix);
     return (decision, key, asked) => {
       // `peek`, and a cost above capacity, consumed nothing: no settle.
       if (!asked.consume) return decision;
@@ -56,7 +55,7 @@ export function settleCosts(): SettleCosts {
         const request = { ...asApply({ rules, evaluators, ...adjust, now }), adjust, quotas: asked.quotas };
         if (local) return void local.apply(prefix, key, request);
         // A rules array of its own: the deny cache forgets the key in this isolate, prefetching passes the request on.
-        const response = await io!.apply({ ...request, rules: [...rules], key: named + key, signal: undefined });
+        const response = await io!.apply({ ...request, rules: [...rules], key: fullKey(key), signal: undefined });
         // The failure policy answered (the error went to `onError`, or was thrown under "throw").
         if (response.decision) {
           throw new StoreError(
